@@ -1,0 +1,74 @@
+/**
+ * Typed errors of the neutral HTTP layer. Messages carry the service's own words, status and
+ * request id: never request headers, bodies we sent, tokens or secrets.
+ */
+export class HttpError extends Error {
+	readonly status: number;
+	/** The service's error code (Graph `error.code`, Freshservice `code`), when it sent one. */
+	readonly code: string | undefined;
+	readonly serviceMessage: string | undefined;
+	readonly requestId: string | undefined;
+	readonly method: string;
+	readonly url: string;
+	/** The parsed response body, for callers that read field-level details (never our request). */
+	readonly body: unknown;
+	readonly attempts: number;
+
+	constructor(init: {
+		status: number;
+		code?: string;
+		serviceMessage?: string;
+		requestId?: string;
+		method: string;
+		url: string;
+		body?: unknown;
+		attempts?: number;
+	}) {
+		const what = init.code ? `${init.code}: ` : '';
+		const said = init.serviceMessage ?? `HTTP ${init.status}`;
+		super(`${init.method} ${redactUrl(init.url)} failed with HTTP ${init.status} (${what}${said})`);
+		this.name = 'HttpError';
+		this.status = init.status;
+		this.code = init.code;
+		this.serviceMessage = init.serviceMessage;
+		this.requestId = init.requestId;
+		this.method = init.method;
+		this.url = redactUrl(init.url);
+		this.body = init.body;
+		this.attempts = init.attempts ?? 1;
+	}
+}
+
+/** A request that never got an HTTP answer: reset, refused, timed out, DNS. */
+export class NetworkError extends Error {
+	readonly code: string;
+	readonly method: string;
+	readonly url: string;
+	readonly attempts: number;
+
+	constructor(init: { code: string; message: string; method: string; url: string; attempts?: number }) {
+		super(`${init.method} ${redactUrl(init.url)} failed: ${init.code} (${init.message})`);
+		this.name = 'NetworkError';
+		this.code = init.code;
+		this.method = init.method;
+		this.url = redactUrl(init.url);
+		this.attempts = init.attempts ?? 1;
+	}
+}
+
+const SENSITIVE_QUERY_KEYS = /^(api[_-]?key|access[_-]?token|token|client[_-]?secret|password|code|sig|signature)$/i;
+
+/** Drops credentials a URL may carry (user:password@, secret-looking query parameters). */
+export function redactUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		parsed.username = '';
+		parsed.password = '';
+		for (const key of [...parsed.searchParams.keys()]) {
+			if (SENSITIVE_QUERY_KEYS.test(key)) parsed.searchParams.set(key, 'REDACTED');
+		}
+		return parsed.toString();
+	} catch {
+		return url;
+	}
+}
