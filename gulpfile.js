@@ -10,7 +10,7 @@ const { src, dest, parallel } = require('gulp');
 const esbuild = require('esbuild');
 
 function copyNodeAssets() {
-  return src(['nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'credentials/**/*.{png,svg}'], {
+  return src(['icons/*.svg', 'nodes/**/*.{png,svg}', 'nodes/**/*.node.json', 'credentials/**/*.{png,svg}'], {
     base: '.',
     encoding: false,
   }).pipe(dest('dist'));

@@ -3,6 +3,7 @@
  * Microsoft sign-in endpoint. Tokens are unsigned JWT-shaped strings carrying the claims we read.
  */
 import nock from 'nock';
+import type { AzureAdCredentialFields } from '../../nodes/shared/graph/connection';
 
 export const FAKE_TENANT_ID = '00000000-0000-4000-8000-00000000fa4e';
 export const FAKE_CLIENT_ID = '11111111-1111-4111-8111-111111111111';
@@ -10,7 +11,7 @@ export const FAKE_SECRET = 'FAKE-test-secret-value~not-real';
 export const LOGIN = 'https://login.microsoftonline.com';
 export const GRAPH = 'https://graph.microsoft.com';
 
-export function fakeCredentialFields(overrides: Record<string, unknown> = {}) {
+export function fakeCredentialFields(overrides: Record<string, unknown> = {}): AzureAdCredentialFields {
 	return {
 		tenantId: FAKE_TENANT_ID,
 		clientId: FAKE_CLIENT_ID,
@@ -18,7 +19,7 @@ export function fakeCredentialFields(overrides: Record<string, unknown> = {}) {
 		clientSecret: FAKE_SECRET,
 		cloud: 'global',
 		...overrides,
-	};
+	} as AzureAdCredentialFields;
 }
 
 let tokenSerial = 0;
