@@ -2,6 +2,8 @@ import nock from 'nock';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { AzureAdVerify } from '../../nodes/AzureAdVerify/AzureAdVerify.node';
 import { clearTokenCache } from '../../nodes/shared/graph/auth';
+import type { FeatureReadiness } from '../../nodes/shared/graph/permissions';
+import type { TenantReport } from '../../nodes/shared/graph/verify';
 import { runCredentialTest, runNode } from '../harness/n8n';
 import { FAKE_CLIENT_ID, FAKE_SECRET, FAKE_TENANT_ID, GRAPH, fakeCredentialFields, nockTokenEndpoint, nockTokenError } from '../support/fakeTenant';
 
@@ -25,17 +27,17 @@ describe('Azure AD Verify', () => {
 		const result = await verify();
 		expect(result.error).toBeUndefined();
 		const [item] = result.outputs[0];
-		const report = item.json as Record<string, any>;
+		const report = item.json as unknown as TenantReport;
 		expect(report.tenantId).toBe(FAKE_TENANT_ID);
 		expect(report.tenantDisplayName).toBeNull();
 		expect(report.grantedPermissions).toEqual(['User.Read.All']);
 		expect(report.readyFeatures).toEqual(['listUsers', 'managerLookup']);
-		const byId = Object.fromEntries(report.features.map((f: any) => [f.feature, f]));
+		const byId: Record<string, FeatureReadiness> = Object.fromEntries(report.features.map((f) => [f.feature, f]));
 		expect(byId.listUsers).toMatchObject({ ready: true, grantedBy: ['User.Read.All'] });
 		expect(byId.disableEnable).toMatchObject({ ready: false, missing: ['User.EnableDisableAccount.All'] });
 		expect(byId.disableEnable.requires).toBe('User.EnableDisableAccount.All + User.Read.All, or User.ReadWrite.All, or Directory.ReadWrite.All');
 		expect(byId.passwordReset).toMatchObject({ ready: false, missing: ['User-PasswordProfile.ReadWrite.All'] });
-		expect(byId.passwordReset.note).toMatch(/User Administrator/);
+		expect(byId.passwordReset.note ?? '').toMatch(/User Administrator/);
 		expect(byId.revokeSessions).toMatchObject({ ready: false, missing: ['User.RevokeSessions.All'] });
 		expect(byId.sendEmail).toMatchObject({ ready: false, missing: ['Mail.Send'] });
 		expect(byId.directoryExtensions).toMatchObject({ ready: false, missing: ['Directory.Read.All'] });
@@ -74,7 +76,7 @@ describe('Azure AD Verify', () => {
 				keyCredentials: [],
 			});
 		const result = await verify();
-		const report = result.outputs[0][0].json as Record<string, any>;
+		const report = result.outputs[0][0].json as unknown as TenantReport;
 		expect(report.tenantDisplayName).toBe('Contoso (test)');
 		expect(report.verifiedDomains).toEqual([
 			{ name: 'contoso.test', isDefault: true, isInitial: false },
