@@ -49,6 +49,16 @@ export interface RequesterDestination {
 	/** Canonical fields the destination stores; only these are compared and written. */
 	readonly supportedFields: readonly RequesterFieldId[];
 
+	/**
+	 * The `supportedFields` values a read-back shows after writing `requester`, after the
+	 * destination's own fallbacks (Freshservice requires a first name, so it uses the full name when
+	 * Azure has none). Plans diff these against `DestinationRecord.fields`, so a derived value never
+	 * counts as a change on every run.
+	 */
+	expectedFields(requester: Requester): Partial<MappedRequesterFields>;
+
+	/** The requester with this destination id, or null when it no longer exists. */
+	findById(id: string): Promise<DestinationRecord | null>;
 	/** Exact match on the SSO key (case-insensitive), active or not. */
 	findByKey(key: SsoKey): Promise<DestinationRecord | null>;
 	/** Match on the stored Azure object id; null when not stored or not found. */
@@ -60,7 +70,10 @@ export interface RequesterDestination {
 	 * implementation looks the key up before any retry, so a retry never duplicates a requester.
 	 */
 	create(requester: Requester): Promise<DestinationRecord>;
-	/** Writes only the given fields. */
+	/**
+	 * Writes only the given fields, plus the stored Azure object id and key when they differ from
+	 * what was last read for this id (call it with empty changes when only those differ).
+	 */
 	update(id: string, changes: RequesterChanges, requester: Requester): Promise<DestinationRecord>;
 	/** Deactivates (never deletes) the requester. */
 	deactivate(id: string): Promise<void>;

@@ -1,0 +1,397 @@
+/**
+ * The sync of requesters into a destination: resolve what the destination holds, plan every user,
+ * hold back mass deactivations, apply with bounded concurrency, link managers in a second pass,
+ * and keep the unsynced registry, the links and the statistics. Nothing is lost: a change that
+ * fails is registered with its reason and retried on the next run.
+ */
+import type { DestinationRecord, RequesterDestination } from '../destinations/types';
+import { describeError } from '../errorSummary';
+import { DestinationValidationError } from '../destinations/types';
+import type { Requester } from '../requester/model';
+import { mapWithConcurrency } from './concurrency';
+import { checkSafeguard, planRemoval, planRequester, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
+import { clearFailure, listUnsynced, recordFailure, type FailureStage, type RemovalReason, type UnsyncedRegistry } from './registry';
+import { accumulate, emptyCounts, totalSynced, type CumulativeStatistics, type RunStatistics } from './stats';
+
+export interface MappedUser {
+	requester: Requester;
+	itemIndex?: number;
+}
+
+export interface RemovedUser {
+	azureObjectId: string;
+	reason: RemovalReason;
+	itemIndex?: number;
+}
+
+export interface UnmappedUser {
+	azureObjectId: string;
+	userPrincipalName: string | null;
+	email: string | null;
+	displayName: string | null;
+	stage: 'mapping' | 'validation';
+	reasons: Array<{ field: string; code: string; message: string }>;
+	itemIndex?: number;
+}
+
+export interface SyncInput {
+	mapped: MappedUser[];
+	removed: RemovedUser[];
+	unmapped: UnmappedUser[];
+	/** The read covered every in-scope user, so managed requesters not seen are out of scope. */
+	completeRead: boolean;
+	mode: RunStatistics['mode'];
+}
+
+/** The part of a sync's static data this engine owns. */
+export interface SyncRecords {
+	/** Azure object id → destination id of every requester this sync manages. */
+	links: Record<string, string>;
+	unsynced: UnsyncedRegistry;
+	stats?: CumulativeStatistics;
+	lastRun?: RunStatistics;
+}
+
+export interface SyncOptions {
+	dryRun: boolean;
+	safeguard: SafeguardSettings;
+	concurrency: number;
+	deactivateDisabled: boolean;
+	now?: () => Date;
+}
+
+export type OutcomeStatus = 'planned' | 'done' | 'failed' | 'blocked' | 'skipped';
+
+export interface UserOutcome {
+	azureObjectId: string;
+	email: string | null;
+	displayName: string | null;
+	action: PlannedAction;
+	status: OutcomeStatus;
+	reason: string;
+	changedFields: string[];
+	destinationId: string | null;
+	/** Where this user came from: an input item, or the unsynced registry (a retry). */
+	source: 'input' | 'retry';
+	itemIndex?: number;
+	error?: { stage: FailureStage; code: string; message: string; fields?: Array<{ field: string; message: string }> };
+	manager?: { status: 'linked' | 'cleared' | 'unchanged' | 'notSynced' | 'failed'; managerId?: string | null; message?: string };
+}
+
+export interface SyncResult {
+	outcomes: UserOutcome[];
+	run: RunStatistics;
+	safeguard: SafeguardVerdict;
+	records: SyncRecords;
+}
+
+interface Task {
+	azureObjectId: string;
+	requester: Requester | null;
+	removal?: RemovalReason;
+	record: DestinationRecord | null;
+	outcome: UserOutcome;
+}
+
+export async function runRequesterSync(destination: RequesterDestination, input: SyncInput, previous: SyncRecords, options: SyncOptions): Promise<SyncResult> {
+	const now = options.now ?? (() => new Date());
+	const startedAt = now();
+	const records: SyncRecords = {
+		links: { ...previous.links },
+		unsynced: structuredClone(previous.unsynced),
+		stats: previous.stats,
+		lastRun: previous.lastRun,
+	};
+	const counts = emptyCounts();
+	const stamp = () => now().toISOString();
+
+	const { mapped, removed } = withRetries(input, records.unsynced);
+	const outcomes: UserOutcome[] = [];
+
+	for (const user of input.unmapped) {
+		outcomes.push(registerUnmapped(user, records.unsynced, options.dryRun, stamp()));
+		if (!options.dryRun) counts.failed++;
+	}
+
+	const lookup = await recordResolver(destination, records.links, input.completeRead);
+	const tasks: Task[] = [];
+	await mapWithConcurrency(mapped, options.concurrency, async (user) => {
+		const task = await resolveTask(lookup, user.requester.azureObjectId, user.requester, undefined, user, records);
+		tasks.push(task);
+	});
+	await mapWithConcurrency(removed, options.concurrency, async (user) => {
+		tasks.push(await resolveTask(lookup, user.azureObjectId, null, user.reason, user, records));
+	});
+	if (input.completeRead) {
+		const seen = new Set([...mapped.map((u) => u.requester.azureObjectId), ...removed.map((u) => u.azureObjectId), ...input.unmapped.map((u) => u.azureObjectId)]);
+		for (const [azureObjectId] of Object.entries(records.links)) {
+			if (seen.has(azureObjectId)) continue;
+			tasks.push(await resolveTask(lookup, azureObjectId, null, 'outOfScope', {}, records));
+		}
+	}
+	for (const task of tasks) {
+		if (task.outcome.status !== 'failed' || options.dryRun) continue;
+		recordFailure(records.unsynced, failureOf(task, 'destination', task.outcome.error!.code, task.outcome.error!.message), stamp());
+		counts.failed++;
+	}
+	tasks.sort((a, b) => (a.outcome.itemIndex ?? Number.MAX_SAFE_INTEGER) - (b.outcome.itemIndex ?? Number.MAX_SAFE_INTEGER) || a.azureObjectId.localeCompare(b.azureObjectId));
+
+	for (const task of tasks) {
+		if (task.outcome.status === 'failed') continue;
+		const plan = task.requester
+			? planRequester(task.requester, task.record, destination.supportedFields, { deactivateDisabled: options.deactivateDisabled })
+			: planRemoval(task.record, task.removal ?? 'outOfScope');
+		Object.assign(task.outcome, { action: plan.action, reason: plan.reason, changedFields: Object.keys(plan.changes) });
+		(task as Task & { changes?: object }).changes = plan.changes;
+	}
+
+	const deactivations = tasks.filter((t) => t.outcome.action === 'deactivate' && t.outcome.status !== 'failed');
+	const safeguard = checkSafeguard(deactivations.length, Object.keys(records.links).length, options.safeguard);
+
+	if (options.dryRun) {
+		for (const task of tasks) if (task.outcome.status !== 'failed') task.outcome.status = task.outcome.action === 'deactivate' && safeguard.tripped ? 'blocked' : 'planned';
+		return finish();
+	}
+
+	for (const task of tasks) {
+		if (task.outcome.action === 'deactivate' && safeguard.tripped) {
+			task.outcome.status = 'blocked';
+			counts.blocked++;
+			recordFailure(records.unsynced, failureOf(task, 'safeguard', 'deactivationSafeguard', safeguard.message), stamp());
+		}
+	}
+
+	const writes = tasks.filter((t) => t.outcome.status !== 'failed' && t.outcome.status !== 'blocked');
+	const first = writes.filter((t) => t.outcome.action !== 'deactivate');
+	const last = writes.filter((t) => t.outcome.action === 'deactivate');
+	await mapWithConcurrency(first, options.concurrency, (task) => applyTask(task));
+	await mapWithConcurrency(last, options.concurrency, (task) => applyTask(task));
+	if (destination.capabilities.reportingManager) {
+		await mapWithConcurrency(writes.filter((t) => t.requester && t.outcome.status === 'done'), options.concurrency, (task) => linkManager(task));
+	}
+	return finish();
+
+	async function applyTask(task: Task & { changes?: object }): Promise<void> {
+		const { outcome } = task;
+		try {
+			switch (outcome.action) {
+				case 'create': {
+					const created = await destination.create(task.requester!);
+					task.record = created;
+					outcome.destinationId = created.id;
+					counts.created++;
+					break;
+				}
+				case 'update':
+					await destination.update(task.record!.id, task.changes ?? {}, task.requester!);
+					counts.updated++;
+					break;
+				case 'reactivate':
+					await destination.reactivate(task.record!.id);
+					if (Object.keys(task.changes ?? {}).length > 0) await destination.update(task.record!.id, task.changes ?? {}, task.requester!);
+					counts.reactivated++;
+					break;
+				case 'deactivate':
+					await destination.deactivate(task.record!.id);
+					counts.deactivated++;
+					break;
+				case 'unchanged':
+					counts.unchanged++;
+					break;
+				case 'skip':
+					outcome.status = 'skipped';
+					clearFailure(records.unsynced, task.azureObjectId);
+					return;
+				case 'conflict':
+					fail(task, 'destination', 'keyConflict', outcome.reason);
+					return;
+			}
+			outcome.status = 'done';
+			if (task.record) records.links[task.azureObjectId] = task.record.id;
+			clearFailure(records.unsynced, task.azureObjectId);
+		} catch (error) {
+			const summary = describeError(error);
+			fail(task, 'destination', summary.code, summary.message, error instanceof DestinationValidationError ? error.reasons : undefined);
+		}
+	}
+
+	async function linkManager(task: Task): Promise<void> {
+		const wanted = task.requester!.manager;
+		const current = task.record?.managerId ?? null;
+		const managerId = wanted ? (records.links[wanted.azureObjectId] ?? null) : null;
+		if (wanted && !managerId) {
+			task.outcome.manager = { status: 'notSynced', message: `Manager ${wanted.email ?? wanted.upn ?? wanted.azureObjectId} is not a synced requester` };
+			return;
+		}
+		if (managerId === current) {
+			task.outcome.manager = { status: 'unchanged', managerId };
+			return;
+		}
+		try {
+			await destination.setManager(task.record!.id, managerId);
+			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
+			counts.managersLinked++;
+		} catch (error) {
+			const summary = describeError(error);
+			task.outcome.manager = { status: 'failed', message: summary.message };
+			recordFailure(records.unsynced, failureOf(task, 'manager', summary.code, `Reporting manager not linked: ${summary.message}`), stamp());
+			counts.failed++;
+		}
+	}
+
+	function fail(task: Task, stage: FailureStage, code: string, message: string, fields?: Array<{ field: string; message: string }>) {
+		task.outcome.status = 'failed';
+		task.outcome.error = { stage, code, message, ...(fields ? { fields } : {}) };
+		recordFailure(records.unsynced, failureOf(task, stage, code, message), stamp());
+		counts.failed++;
+	}
+
+	function finish(): SyncResult {
+		const finishedAt = now();
+		const run: RunStatistics = {
+			...counts,
+			totalSynced: totalSynced(counts),
+			startedAt: startedAt.toISOString(),
+			finishedAt: finishedAt.toISOString(),
+			durationMs: finishedAt.getTime() - startedAt.getTime(),
+			mode: input.mode,
+			dryRun: options.dryRun,
+		};
+		outcomes.push(...tasks.map((t) => t.outcome));
+		if (options.dryRun) return { outcomes, run, safeguard, records: previous };
+		records.lastRun = run;
+		records.stats = accumulate(records.stats, run, listUnsynced(records.unsynced).length);
+		return { outcomes, run, safeguard, records };
+	}
+}
+
+/** Registry entries that will not come as input this run are retried from what was stored. */
+function withRetries(input: SyncInput, registry: UnsyncedRegistry): { mapped: MappedUser[]; removed: RemovedUser[] } {
+	const present = new Set([
+		...input.mapped.map((u) => u.requester.azureObjectId),
+		...input.removed.map((u) => u.azureObjectId),
+		...input.unmapped.map((u) => u.azureObjectId),
+	]);
+	const mapped = [...input.mapped];
+	const removed = [...input.removed];
+	for (const entry of listUnsynced(registry)) {
+		if (present.has(entry.azureObjectId)) continue;
+		if (entry.removal) removed.push({ azureObjectId: entry.azureObjectId, reason: entry.removal });
+		else if (entry.requester) mapped.push({ requester: entry.requester });
+	}
+	return { mapped, removed };
+}
+
+type RecordLookup = {
+	byAzureObjectId(azureObjectId: string, key: Requester['ssoKey'] | null): Promise<DestinationRecord | null>;
+};
+
+/** A complete read lists the destination once; otherwise each user is looked up on its own. */
+async function recordResolver(destination: RequesterDestination, links: Record<string, string>, completeRead: boolean): Promise<RecordLookup> {
+	if (completeRead) {
+		const byId = new Map<string, DestinationRecord>();
+		const byKey = new Map<string, DestinationRecord>();
+		const byAzure = new Map<string, DestinationRecord>();
+		for await (const page of destination.list()) {
+			for (const record of page) {
+				byId.set(record.id, record);
+				if (record.key) byKey.set(record.key, record);
+				if (record.azureObjectId) byAzure.set(record.azureObjectId, record);
+			}
+		}
+		return {
+			byAzureObjectId: async (azureObjectId, key) => {
+				const linked = links[azureObjectId];
+				return byAzure.get(azureObjectId) ?? (linked ? byId.get(linked) : undefined) ?? (key ? byKey.get(key.value) : undefined) ?? null;
+			},
+		};
+	}
+	return {
+		byAzureObjectId: async (azureObjectId, key) => {
+			if (destination.capabilities.storesAzureObjectId) {
+				const stored = await destination.findByAzureObjectId(azureObjectId);
+				if (stored) return stored;
+			}
+			const linked = links[azureObjectId];
+			if (linked) {
+				const record = await destination.findById(linked);
+				if (record) return record;
+			}
+			return key ? destination.findByKey(key) : null;
+		},
+	};
+}
+
+async function resolveTask(
+	lookup: RecordLookup,
+	azureObjectId: string,
+	requester: Requester | null,
+	removal: RemovalReason | undefined,
+	source: { itemIndex?: number },
+	records: SyncRecords,
+): Promise<Task> {
+	const outcome: UserOutcome = {
+		azureObjectId,
+		email: requester?.email ?? records.unsynced[azureObjectId]?.email ?? null,
+		displayName: requester?.fullName ?? records.unsynced[azureObjectId]?.displayName ?? null,
+		action: 'unchanged',
+		status: 'planned',
+		reason: '',
+		changedFields: [],
+		destinationId: null,
+		source: source.itemIndex === undefined && removal !== 'outOfScope' ? 'retry' : 'input',
+		...(source.itemIndex === undefined ? {} : { itemIndex: source.itemIndex }),
+	};
+	const task: Task = { azureObjectId, requester, removal, record: null, outcome };
+	try {
+		task.record = await lookup.byAzureObjectId(azureObjectId, requester?.ssoKey ?? null);
+		outcome.destinationId = task.record?.id ?? null;
+	} catch (error) {
+		const summary = describeError(error);
+		outcome.status = 'failed';
+		outcome.action = removal ? 'deactivate' : 'update';
+		outcome.reason = 'Could not look the requester up in the destination';
+		outcome.error = { stage: 'destination', code: summary.code, message: summary.message };
+	}
+	return task;
+}
+
+function failureOf(task: Task, stage: FailureStage, code: string, message: string) {
+	const requester = task.requester;
+	return {
+		azureObjectId: task.azureObjectId,
+		userPrincipalName: null,
+		email: requester?.email ?? task.outcome.email,
+		displayName: requester?.fullName ?? task.outcome.displayName,
+		stage,
+		code,
+		message,
+		requester,
+		...(task.removal || task.outcome.action === 'deactivate' ? { removal: task.removal ?? ('disabled' as RemovalReason) } : {}),
+	};
+}
+
+function registerUnmapped(user: UnmappedUser, registry: UnsyncedRegistry, dryRun: boolean, now: string): UserOutcome {
+	const message = user.reasons.map((reason) => `${reason.field}: ${reason.message}`).join('; ');
+	const code = user.reasons[0]?.code ?? 'invalid';
+	if (!dryRun) {
+		recordFailure(
+			registry,
+			{ azureObjectId: user.azureObjectId, userPrincipalName: user.userPrincipalName, email: user.email, displayName: user.displayName, stage: user.stage, code, message, requester: null },
+			now,
+		);
+	}
+	return {
+		azureObjectId: user.azureObjectId,
+		email: user.email,
+		displayName: user.displayName,
+		action: 'skip',
+		status: dryRun ? 'planned' : 'failed',
+		reason: 'Not mapped: the user has invalid or missing attributes',
+		changedFields: [],
+		destinationId: null,
+		source: 'input',
+		...(user.itemIndex === undefined ? {} : { itemIndex: user.itemIndex }),
+		error: { stage: user.stage, code, message, fields: user.reasons.map(({ field, message: text }) => ({ field, message: text })) },
+	};
+}

@@ -1,0 +1,80 @@
+/**
+ * Sync statistics, per run and cumulative (the seed's "Total Data Synced", "Failed During Data
+ * Sync", "Last Synced Time"), with the time shown in a chosen zone by luxon.
+ */
+import { DateTime, IANAZone } from '../vendor';
+
+export interface RunCounts {
+	created: number;
+	updated: number;
+	unchanged: number;
+	deactivated: number;
+	reactivated: number;
+	managersLinked: number;
+	failed: number;
+	/** Deactivations held back by the safeguard. */
+	blocked: number;
+}
+
+export interface RunStatistics extends RunCounts {
+	/** Users that reached the destination in the wanted state (created + updated + unchanged + deactivated + reactivated). */
+	totalSynced: number;
+	startedAt: string;
+	finishedAt: string;
+	durationMs: number;
+	mode: 'full' | 'incremental' | 'retryOnly';
+	dryRun: boolean;
+}
+
+export interface CumulativeStatistics extends RunCounts {
+	totalSynced: number;
+	runs: number;
+	firstRunAt: string | null;
+	lastSyncedAt: string | null;
+	/** Requesters currently listed as unsynced. */
+	currentlyUnsynced: number;
+}
+
+export function emptyCounts(): RunCounts {
+	return { created: 0, updated: 0, unchanged: 0, deactivated: 0, reactivated: 0, managersLinked: 0, failed: 0, blocked: 0 };
+}
+
+export function totalSynced(counts: RunCounts): number {
+	return counts.created + counts.updated + counts.unchanged + counts.deactivated + counts.reactivated;
+}
+
+export function accumulate(previous: CumulativeStatistics | undefined, run: RunStatistics, currentlyUnsynced: number): CumulativeStatistics {
+	const base = previous ?? { ...emptyCounts(), totalSynced: 0, runs: 0, firstRunAt: null, lastSyncedAt: null, currentlyUnsynced: 0 };
+	const sum = (key: keyof RunCounts) => base[key] + run[key];
+	return {
+		created: sum('created'),
+		updated: sum('updated'),
+		unchanged: sum('unchanged'),
+		deactivated: sum('deactivated'),
+		reactivated: sum('reactivated'),
+		managersLinked: sum('managersLinked'),
+		failed: sum('failed'),
+		blocked: sum('blocked'),
+		totalSynced: base.totalSynced + run.totalSynced,
+		runs: base.runs + 1,
+		firstRunAt: base.firstRunAt ?? run.startedAt,
+		lastSyncedAt: run.finishedAt,
+		currentlyUnsynced,
+	};
+}
+
+/** "2026-11-26 14:05:09 CET (3 minutes ago)" style rendering of an ISO time in a time zone. */
+export function describeTime(iso: string | null, timeZone: string, now: Date = new Date()): { iso: string | null; local: string | null; relative: string | null } {
+	if (!iso) return { iso: null, local: null, relative: null };
+	const zone = IANAZone.isValidZone(timeZone) ? timeZone : 'UTC';
+	const time = DateTime.fromISO(iso, { zone });
+	return {
+		iso,
+		local: time.toFormat('yyyy-MM-dd HH:mm:ss ZZZZ'),
+		relative: time.toRelative({ base: DateTime.fromJSDate(now, { zone }) }),
+	};
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+	return IANAZone.isValidZone(timeZone);
+}
