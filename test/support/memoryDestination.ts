@@ -20,6 +20,10 @@ export class MemoryDestination implements RequesterDestination {
 	failures: Array<{ call: Call; error: Error; when?: (id?: string, requester?: Requester) => boolean }> = [];
 	private nextId = 1000;
 
+	expectedFields(requester: Requester): DestinationRecord['fields'] {
+		return pick(requester, this.supportedFields);
+	}
+
 	writes(): Array<{ call: Call; id?: string; body?: unknown }> {
 		return this.calls.filter((c) => WRITES.includes(c.call));
 	}
@@ -57,7 +61,7 @@ export class MemoryDestination implements RequesterDestination {
 		if ([...this.records.values()].some((r) => r.key === requester.ssoKey.value)) {
 			throw new DestinationValidationError('Duplicate', 409, [{ field: 'email', message: 'already exists', code: 'duplicate_value' }]);
 		}
-		const record: DestinationRecord = { id: String(this.nextId++), key: requester.ssoKey.value, azureObjectId: null, active: true, fields: pick(requester, this.supportedFields), managerId: null };
+		const record: DestinationRecord = { id: String(this.nextId++), key: requester.ssoKey.value, azureObjectId: null, active: true, fields: this.expectedFields(requester), managerId: null };
 		this.records.set(record.id, record);
 		return clone(record)!;
 	}

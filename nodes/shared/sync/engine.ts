@@ -139,7 +139,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	for (const task of tasks) {
 		if (task.outcome.status === 'failed') continue;
 		const plan = task.requester
-			? planRequester(task.requester, task.record, destination.supportedFields, { deactivateDisabled: options.deactivateDisabled })
+			? planRequester(task.requester, task.record, destination, { deactivateDisabled: options.deactivateDisabled })
 			: planRemoval(task.record, task.removal ?? 'outOfScope');
 		Object.assign(task.outcome, { action: plan.action, reason: plan.reason, changedFields: Object.keys(plan.changes) });
 		(task as Task & { changes?: object }).changes = plan.changes;

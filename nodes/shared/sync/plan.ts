@@ -3,7 +3,7 @@
  * requester the destination holds. Pure functions; nothing here talks to a destination.
  */
 import type { DestinationRecord, RequesterChanges } from '../destinations/types';
-import type { Requester, RequesterFieldId } from '../requester/model';
+import type { MappedRequesterFields, Requester, RequesterFieldId } from '../requester/model';
 import type { RemovalReason } from './registry';
 
 export type PlannedAction = 'create' | 'update' | 'unchanged' | 'deactivate' | 'reactivate' | 'skip' | 'conflict';
@@ -20,12 +20,15 @@ export interface PlanOptions {
 	deactivateDisabled: boolean;
 }
 
-/** Only fields the destination stores are compared; the manager is linked in its own pass. */
-export function diffRequester(requester: Requester, record: DestinationRecord, supported: readonly RequesterFieldId[]): RequesterChanges {
+/**
+ * Only fields the destination stores are compared, as the destination would store them
+ * (`expected`); the manager is linked in its own pass.
+ */
+export function diffRequester(expected: Partial<MappedRequesterFields>, record: DestinationRecord, supported: readonly RequesterFieldId[]): RequesterChanges {
 	const changes: Record<string, unknown> = {};
 	for (const field of supported) {
 		if (field === 'manager') continue;
-		const wanted = requester[field];
+		const wanted = expected[field];
 		const current = record.fields[field];
 		if (!sameValue(wanted, current)) changes[field] = wanted;
 	}
@@ -42,7 +45,12 @@ function sameValue(wanted: unknown, current: unknown): boolean {
 	return normalise(wanted) === normalise(current);
 }
 
-export function planRequester(requester: Requester, record: DestinationRecord | null, supported: readonly RequesterFieldId[], options: PlanOptions): UserPlan {
+export interface FieldModel {
+	supportedFields: readonly RequesterFieldId[];
+	expectedFields(requester: Requester): Partial<MappedRequesterFields>;
+}
+
+export function planRequester(requester: Requester, record: DestinationRecord | null, fields: FieldModel, options: PlanOptions): UserPlan {
 	const wantActive = requester.accountEnabled || !options.deactivateDisabled;
 	if (!record) {
 		return wantActive
@@ -61,7 +69,7 @@ export function planRequester(requester: Requester, record: DestinationRecord | 
 			? { action: 'deactivate', reason: 'Disabled in Azure AD', changes: {} }
 			: { action: 'unchanged', reason: 'Disabled in Azure AD and already inactive', changes: {} };
 	}
-	const changes = diffRequester(requester, record, supported);
+	const changes = diffRequester(fields.expectedFields(requester), record, fields.supportedFields);
 	const changed = Object.keys(changes);
 	if (!record.active) {
 		return { action: 'reactivate', reason: changed.length ? `Enabled again in Azure AD; changed: ${changed.join(', ')}` : 'Enabled again in Azure AD', changes };

@@ -1,0 +1,19 @@
+/**
+ * The sync's records (links, unsynced registry, statistics) in n8n's global workflow static data,
+ * beside the cursor kept by syncState.ts. n8n saves static data after production executions.
+ */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { SyncRecords } from '../sync/engine';
+import { SYNC_RECORDS_KEY, readSyncRecords, writeSyncRecords } from '../sync/records';
+
+type StaticDataContext = Pick<IExecuteFunctions, 'getWorkflowStaticData'>;
+
+export function loadSyncRecords(context: StaticDataContext, syncId: string): SyncRecords {
+	return readSyncRecords(context.getWorkflowStaticData('global')[SYNC_RECORDS_KEY], syncId);
+}
+
+export function saveSyncRecords(context: StaticDataContext, syncId: string, records: SyncRecords): void {
+	const data = context.getWorkflowStaticData('global');
+	// A new top-level value, so n8n notices the change and saves it.
+	data[SYNC_RECORDS_KEY] = writeSyncRecords(data[SYNC_RECORDS_KEY], syncId, records) as unknown as IDataObject;
+}
