@@ -37,6 +37,7 @@ import {
 	userLocatorValue,
 } from '../shared/n8n/directoryMethods';
 import { toNodeError } from '../shared/n8n/errors';
+import { loadSyncRecords } from '../shared/n8n/syncRecords';
 import { commitCursor, loadSyncEntry, resetCursor, stagePendingCursor, syncIdFrom, syncIdProperty } from '../shared/n8n/syncState';
 import { DEFAULT_MAPPING, requiredGraphAttributes } from '../shared/requester';
 import {
@@ -368,7 +369,7 @@ async function readIncremental(context: IExecuteFunctions): Promise<INodeExecuti
 	const items: INodeExecutionData[] = [];
 	const result = await readUsersSince(
 		client,
-		{ selection, scope, deltaLink: decision.mode === 'incremental' ? decision.deltaLink : undefined },
+		{ selection, scope, deltaLink: decision.mode === 'incremental' ? decision.deltaLink : undefined, retryIds: unmappedIds(context, syncId) },
 		(changes, info) => {
 			const fallbackReason = fallbackFor(info.cursorExpired);
 			const base: SyncMarker = { mode: info.mode, syncId, ...(fallbackReason ? { fallbackReason } : {}) };
@@ -396,6 +397,13 @@ function warnUncommitted(context: IExecuteFunctions, syncId: string, runStartedA
 		`Azure AD List Users (Sync ID "${syncId}"): the run started ${runStartedAt} was never confirmed by Upsert Requester, so its changes are read again. ` +
 			'Add Upsert Requester with the same Sync ID after this node, or set Commit Cursor to Immediately.',
 	);
+}
+
+/** Users the Upsert listed as unsynced because they could not be mapped: read them again. */
+function unmappedIds(context: IExecuteFunctions, syncId: string): string[] {
+	return Object.values(loadSyncRecords(context, syncId).unsynced)
+		.filter((entry) => entry.stage === 'mapping' || entry.stage === 'validation')
+		.map((entry) => entry.azureObjectId);
 }
 
 function logRead(context: IExecuteFunctions, syncId: string, mode: 'full' | 'incremental', items: INodeExecutionData[], fallbackReason?: FallbackReason): void {

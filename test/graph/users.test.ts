@@ -604,6 +604,28 @@ describe('incremental read (users/delta)', () => {
 	});
 });
 
+describe('incremental read: users that could not be mapped last time', () => {
+	it('reads them again even when unchanged, and reports one that no longer exists as deleted', async () => {
+		graph.on((call) => (call.path === '/v1.0/users/delta' ? [200, { '@odata.deltaLink': deltaLink('T2'), value: [{ id: userId(1), displayName: 'Changed' }] }] : undefined));
+		graph.on((call) => (call.path === '/v1.0/users' ? [200, { value: [{ id: userId(2), displayName: 'Fixed since' }] }] : undefined));
+		const { changes } = await readUserChanges(client(), deltaLink('T1'), planDeltaRead(basic, {}), [userId(1), userId(2), userId(3)]);
+		expect(changes).toEqual([
+			{ user: { id: userId(1), displayName: 'Changed' } },
+			{ user: { id: userId(2), displayName: 'Fixed since' } },
+			{ user: { id: userId(3) }, removed: 'deleted' },
+		]);
+		const reread = graph.callsTo('/v1.0/users');
+		expect(reread).toHaveLength(1);
+		expect(reread[0].query).toEqual({ $filter: `id in ('${userId(2)}','${userId(3)}')`, $select: 'id,displayName', $top: '999' });
+	});
+
+	it('costs nothing extra when there is nothing to retry', async () => {
+		graph.on((call) => (call.path === '/v1.0/users/delta' ? [200, { '@odata.deltaLink': deltaLink('T2'), value: [] }] : undefined));
+		await readUserChanges(client(), deltaLink('T1'), planDeltaRead(basic, {}), []);
+		expect(graph.calls).toHaveLength(1);
+	});
+});
+
 describe('one user, search, catalogue', () => {
 	it('reads one user by UPN with the attributes asked for and the manager', async () => {
 		const upn = "adele.o'neil_fabrikam.com#EXT#@contoso.onmicrosoft.com";

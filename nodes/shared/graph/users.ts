@@ -552,6 +552,7 @@ export async function readUserChanges(
 	client: GraphClient,
 	deltaLink: string,
 	plan: DeltaReadPlan,
+	retryIds: readonly string[] = [],
 ): Promise<{ changes: UserChange[]; deltaLink: string }> {
 	// A user changed twice may appear twice; its last appearance is its current state.
 	const latest = new Map<string, Record<string, unknown>>();
@@ -565,6 +566,7 @@ export async function readUserChanges(
 		next = page.deltaLink ?? next;
 	}
 	if (!next) throw new Error('Microsoft Graph ended a users/delta round without an @odata.deltaLink');
+	await addRetries(client, latest, retryIds, plan);
 	return { changes: await scopeChanges(client, [...latest.values()], plan), deltaLink: next };
 }
 
@@ -591,6 +593,17 @@ async function scopeChanges(client: GraphClient, entries: Array<Record<string, u
 	});
 }
 
+/**
+ * Users the sync could not map last time come again even when unchanged, so a fixed mapping (or a
+ * fixed attribute) heals them in incremental mode too. One that no longer exists counts as deleted.
+ */
+async function addRetries(client: GraphClient, latest: Map<string, Record<string, unknown>>, retryIds: readonly string[], plan: DeltaReadPlan): Promise<void> {
+	const missing = retryIds.filter((id) => !latest.has(id));
+	if (missing.length === 0) return;
+	const found = await usersByIds(client, missing, plan.userSelect, plan.expandManager);
+	for (const id of missing) latest.set(id, found.get(id.toLowerCase()) ?? { id, '@removed': { reason: 'deleted' } });
+}
+
 /** Ids (lower case) among `ids` that match a filter only Graph can evaluate. */
 async function idsMatchingFilter(client: GraphClient, ids: readonly string[], custom: { filter: string; advanced: boolean }): Promise<Set<string>> {
 	const matching = new Set<string>();
@@ -604,10 +617,11 @@ async function idsMatchingFilter(client: GraphClient, ids: readonly string[], cu
 }
 
 /** Current state of users with the manager expanded (delta cannot expand), keyed by lower-case id. */
-async function usersByIds(client: GraphClient, ids: readonly string[], select: readonly string[]): Promise<Map<string, GraphUserRecord>> {
+async function usersByIds(client: GraphClient, ids: readonly string[], select: readonly string[], expandManager = true): Promise<Map<string, GraphUserRecord>> {
 	const users = new Map<string, GraphUserRecord>();
 	for (const batch of chunks(ids, MAX_IN_VALUES)) {
-		const query: GraphQuery = { $filter: idInFilter(batch), $select: select.join(','), $expand: MANAGER_EXPAND, $top: MAX_PAGE_SIZE };
+		const query: GraphQuery = { $filter: idInFilter(batch), $select: select.join(','), $top: MAX_PAGE_SIZE };
+		if (expandManager) query.$expand = MANAGER_EXPAND;
 		for await (const page of client.paginate<GraphUserRecord>('/users', query)) {
 			for (const user of page.value) users.set(user.id.toLowerCase(), user);
 		}
@@ -657,14 +671,14 @@ export interface SyncReadResult extends SyncReadInfo {
  */
 export async function readUsersSince(
 	client: GraphClient,
-	request: { selection: UserSelection; scope: UserScope; deltaLink?: string },
+	request: { selection: UserSelection; scope: UserScope; deltaLink?: string; retryIds?: readonly string[] },
 	onChanges: (changes: UserChange[], info: SyncReadInfo) => void,
 ): Promise<SyncReadResult> {
 	const plan = planDeltaRead(request.selection, request.scope);
 	let cursorExpired = false;
 	if (request.deltaLink) {
 		try {
-			const { changes, deltaLink } = await readUserChanges(client, request.deltaLink, plan);
+			const { changes, deltaLink } = await readUserChanges(client, request.deltaLink, plan, request.retryIds);
 			const info: SyncReadInfo = { mode: 'incremental', cursorExpired: false };
 			if (changes.length > 0) onChanges(changes, info);
 			return { ...info, deltaLink };
