@@ -38,8 +38,9 @@ import {
 } from '../shared/n8n/directoryMethods';
 import { toNodeError } from '../shared/n8n/errors';
 import { loadSyncRecords } from '../shared/n8n/syncRecords';
+import { mappingConfigFromParameters } from '../shared/n8n/mappingParameters';
 import { commitCursor, loadSyncEntry, resetCursor, stagePendingCursor, syncIdFrom, syncIdProperty } from '../shared/n8n/syncState';
-import { DEFAULT_MAPPING, requiredGraphAttributes } from '../shared/requester';
+import { DEFAULT_MAPPING, requiredGraphAttributes, type MappingConfig } from '../shared/requester';
 import {
 	SYNC_MARKER_KEY,
 	SyncStateError,
@@ -138,7 +139,8 @@ export class AzureAdListUsers implements INodeType {
 					{
 						name: 'What the Requester Mapping Needs',
 						value: 'mapping',
-						description: "Exactly the attributes Map To Requester's default mapping reads, reporting manager included",
+						description:
+							'Exactly the attributes the Map To Requester node after this one reads, reporting manager included (its default mapping when there is none)',
 					},
 					{ name: 'Selected Attributes', value: 'selected', description: 'Pick attributes from the tenant' },
 					{ name: 'Custom List', value: 'custom', description: 'Type attribute names, separated by commas' },
@@ -450,8 +452,16 @@ function readSelection(context: IExecuteFunctions, itemIndex: number): UserSelec
 	if (source === 'custom') {
 		return selectionFromAttributes(parseAttributeList(context.getNodeParameter('customAttributes', itemIndex, '') as string), 'Attribute List');
 	}
-	const required = requiredGraphAttributes(DEFAULT_MAPPING);
+	const required = requiredGraphAttributes(downstreamMapping(context, itemIndex));
 	return selectionFromAttributes([...required.select, ...(required.needsManager ? ['manager'] : [])], 'Attributes');
+}
+
+/** The mapping of the first Map To Requester node downstream, read from its parameters. */
+function downstreamMapping(context: IExecuteFunctions, itemIndex: number): MappingConfig {
+	const mapNode = context.getChildNodes(context.getNode().name).find((node) => node.type.endsWith('.mapToRequester'));
+	if (!mapNode) return DEFAULT_MAPPING;
+	const parameters = context.getWorkflowDataProxy(itemIndex).$node[mapNode.name].parameter as IDataObject;
+	return mappingConfigFromParameters(parameters);
 }
 
 function readScope(context: IExecuteFunctions): UserScope {
