@@ -47,6 +47,7 @@ function sameValue(wanted: unknown, current: unknown): boolean {
 
 export interface FieldModel {
 	supportedFields: readonly RequesterFieldId[];
+	capabilities: { storesAzureObjectId: boolean };
 	expectedFields(requester: Requester): Partial<MappedRequesterFields>;
 }
 
@@ -75,6 +76,11 @@ export function planRequester(requester: Requester, record: DestinationRecord | 
 		return { action: 'reactivate', reason: changed.length ? `Enabled again in Azure AD; changed: ${changed.join(', ')}` : 'Enabled again in Azure AD', changes };
 	}
 	if (changed.length > 0) return { action: 'update', reason: `Changed: ${changed.join(', ')}`, changes };
+	// A requester matched by key gets the Azure object id (and the key as matched) stored, so a
+	// later change of email still finds it.
+	if (fields.capabilities.storesAzureObjectId && (record.azureObjectId !== requester.azureObjectId || record.key !== requester.ssoKey.value)) {
+		return { action: 'update', reason: 'Store the Azure object ID on the requester', changes };
+	}
 	return { action: 'unchanged', reason: 'Up to date', changes: {} };
 }
 
