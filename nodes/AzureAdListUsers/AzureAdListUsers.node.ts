@@ -390,6 +390,8 @@ async function readIncremental(context: IExecuteFunctions): Promise<INodeExecuti
 	else stagePendingCursor(context, syncId, cursor, runStartedAt);
 
 	logRead(context, syncId, result.mode, items, fallbackFor(result.cursorExpired));
+	// One marker item, so Upsert Requester still runs and records the sync (last synced time).
+	if (items.length === 0) return [{ json: { [SYNC_MARKER_KEY]: { mode: result.mode, syncId, noChanges: true } }, pairedItem: { item: 0 } }];
 	return items;
 }
 

@@ -14,6 +14,7 @@
  *     output with its reasons, also under "continue using error output" (n8n's error output would
  *     keep only the message).
  *   `_sync` (List Users' `{ mode, removed?, syncId }`) is copied untouched when the input has it.
+ *   List Users' "no changes" item (`_sync.noChanges`) passes to Mapped as `{ requester: null, _sync }`.
  *
  * Mode "Preview Mapping": reads the chosen user from Graph with exactly the attributes the mapping
  * needs and outputs one item per target field (plus the SSO key) on output 0.
@@ -338,6 +339,11 @@ function mapItems(context: IExecuteFunctions): INodeExecutionData[][] {
 	items.forEach(({ json }, itemIndex) => {
 		const pairedItem = { item: itemIndex };
 		try {
+			// List Users' "no changes" item: nothing to map, but the sync downstream still runs.
+			if (isNoChanges(json._sync)) {
+				mapped.push({ json: { requester: null, _sync: json._sync }, pairedItem });
+				return;
+			}
 			if (isRemoved(json._sync)) {
 				const id = textOrNull(json.id);
 				if (id === null) unmapped.push({ json: unmappedUser(json, null, [REMOVED_WITHOUT_ID]), pairedItem });
@@ -363,6 +369,10 @@ function mapItems(context: IExecuteFunctions): INodeExecutionData[][] {
 		}
 	});
 	return [mapped, unmapped];
+}
+
+function isNoChanges(sync: unknown): boolean {
+	return typeof sync === 'object' && sync !== null && (sync as IDataObject).noChanges === true;
 }
 
 function isRemoved(sync: unknown): boolean {

@@ -236,14 +236,14 @@ describe('Changes Since Last Run', () => {
 		expect(next.outputs[0][0].json._sync).toEqual({ mode: 'incremental', syncId: 'default' });
 	});
 
-	it('with no changes makes one Graph request, outputs nothing and commits the cursor at once', async () => {
+	it('with no changes makes one Graph request, outputs one "no changes" item and commits the cursor at once', async () => {
 		const calls = tenant({ users: [], deltas: { T1: [200, { '@odata.deltaLink': deltaLink('T2'), value: [] }] } });
 		const seeded = staticDataFor({
 			global: { azureAdSync: { default: { cursor: { deltaLink: deltaLink('T1'), select: 'id,displayName,mail', scopeKey: scopeKeyOf({}), takenAt: '2026-01-01T00:00:00.000Z' } } } },
 		});
 		const result = await listUsers(incremental(), { mode: 'trigger', staticData: seeded });
 		expect(result.error).toBeUndefined();
-		expect(result.outputs[0] ?? []).toEqual([]);
+		expect(result.outputs[0]).toEqual([{ json: { _sync: { mode: 'incremental', syncId: 'default', noChanges: true } }, pairedItem: { item: 0 } }]);
 		expect(calls).toHaveLength(1);
 		expect(syncState(result)).toEqual({ cursor: expect.objectContaining({ deltaLink: deltaLink('T2') }) });
 	});

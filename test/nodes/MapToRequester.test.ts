@@ -396,6 +396,15 @@ describe('invalid users', () => {
 	});
 });
 
+describe('the "no changes" item of an incremental read', () => {
+	it('passes it to Mapped untouched so the sync downstream still runs', async () => {
+		const marker = { mode: 'incremental', syncId: 'default', noChanges: true };
+		const result = await mapNode({}, [{ json: { _sync: marker } }]);
+		expect(result.outputs[0]).toEqual([{ json: { requester: null, _sync: marker }, pairedItem: { item: 0 } }]);
+		expect(result.outputs[1] ?? []).toEqual([]);
+	});
+});
+
 describe('removed users', () => {
 	it('pass to Mapped as { requester: null, azureObjectId, _sync } without validation', async () => {
 		const removed = { mode: 'delta', removed: 'deleted', syncId: 'abc' };

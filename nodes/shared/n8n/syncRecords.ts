@@ -8,8 +8,10 @@ import { SYNC_RECORDS_KEY, readSyncRecords, writeSyncRecords } from '../sync/rec
 
 type StaticDataContext = Pick<IExecuteFunctions, 'getWorkflowStaticData'>;
 
+/** A plain copy: n8n wraps static data in change-tracking proxies, which cannot be cloned. */
 export function loadSyncRecords(context: StaticDataContext, syncId: string): SyncRecords {
-	return readSyncRecords(context.getWorkflowStaticData('global')[SYNC_RECORDS_KEY], syncId);
+	const stored = context.getWorkflowStaticData('global')[SYNC_RECORDS_KEY];
+	return readSyncRecords(stored === undefined ? undefined : JSON.parse(JSON.stringify(stored)), syncId);
 }
 
 export function saveSyncRecords(context: StaticDataContext, syncId: string, records: SyncRecords): void {

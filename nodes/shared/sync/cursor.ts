@@ -54,6 +54,8 @@ export interface SyncMarker {
 	syncId?: string;
 	/** The user is gone from the scope: deactivate its requester. */
 	removed?: RemovedReason;
+	/** Set on the one item an incremental read outputs when nothing changed. */
+	noChanges?: boolean;
 	/** Why an incremental read read everything. */
 	fallbackReason?: FallbackReason;
 	/** A Limit cut the list short: users missing from it are not gone. */
