@@ -18,3 +18,5 @@ export type {
 } from '@azure/msal-node';
 export { DateTime, Duration, IANAZone } from 'luxon';
 export { stringify as stringifyCsv } from 'csv-stringify/sync';
+export { SignJWT, EncryptJWT, jwtVerify, jwtDecrypt, createLocalJWKSet } from 'jose';
+export type { JSONWebKeySet, JWTPayload } from 'jose';

@@ -1,0 +1,76 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+import { ssoAuditCsv } from '../shared/export/ssoAudit';
+import { azureAdConnectionTest } from '../shared/n8n/azureAd';
+import { destinationMethods } from '../shared/n8n/destinations';
+import { toNodeError } from '../shared/n8n/errors';
+import { runItemOperation, storeOf } from './operations';
+import { credentials, properties, type Operation } from './description';
+
+export class AzureAdSso implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Azure AD SSO',
+		name: 'azureAdSso',
+		icon: { light: 'file:../../icons/azureAd.svg', dark: 'file:../../icons/azureAd.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ { startLogin: "Start Login", completeLogin: "Complete Login", validateSession: "Validate Session", listSessions: "List Sessions", revokeSession: "Revoke Session", signOutEverywhere: "Sign Out Everywhere", exportAuditLog: "Export Audit Log" }[$parameter["operation"]] }}',
+		description:
+			'Lets synced requesters sign in to a portal with Microsoft (OpenID Connect with PKCE), and manages their sessions, lockouts and the audit log',
+		defaults: { name: 'Azure AD SSO' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials,
+		properties,
+	};
+
+	methods = {
+		credentialTest: { azureAdConnectionTest, ...destinationMethods.credentialTest },
+		loadOptions: { ...destinationMethods.loadOptions },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const operation = this.getNodeParameter('operation', 0) as Operation;
+		if (operation === 'exportAuditLog') return [[await exportAuditLog(this, items.length)]];
+
+		const output: INodeExecutionData[] = [];
+		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+			const json = await runItemOperation(this, operation, itemIndex);
+			const throwOnFailure = this.getNodeParameter('options.throwOnFailure', itemIndex, false) as boolean;
+			if (json.ok === false && throwOnFailure && !this.continueOnFail()) {
+				throw new NodeOperationError(this.getNode(), `${String(json.code)}: ${String(json.adminReason)}`, {
+					description: `The requester would see: ${String(json.userMessage)}`,
+					itemIndex,
+				});
+			}
+			output.push({ json, pairedItem: { item: itemIndex } });
+		}
+		return [output];
+	}
+}
+
+async function exportAuditLog(context: IExecuteFunctions, itemCount: number): Promise<INodeExecutionData> {
+	const pairedItem = Array.from({ length: Math.max(itemCount, 1) }, (_, item) => ({ item }));
+	const binaryPropertyName = context.getNodeParameter('binaryPropertyName', 0) as string;
+	const options = context.getNodeParameter('options', 0, {}) as { fileName?: string; bom?: boolean };
+	try {
+		const records = storeOf(context).read().audit;
+		const fileName = options.fileName?.trim() || `sso-audit-${new Date().toISOString().slice(0, 10)}.csv`;
+		const binary = await context.helpers.prepareBinaryData(Buffer.from(ssoAuditCsv(records, { bom: options.bom }), 'utf8'), fileName, 'text/csv');
+		const json: IDataObject = { rows: records.length, fileName, from: records[0]?.time ?? null, to: records.at(-1)?.time ?? null };
+		return { json, binary: { [binaryPropertyName]: binary }, pairedItem };
+	} catch (error) {
+		if (context.continueOnFail()) return { json: { error: (error as Error).message }, pairedItem };
+		throw toNodeError(context.getNode(), error);
+	}
+}
