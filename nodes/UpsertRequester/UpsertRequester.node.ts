@@ -31,7 +31,8 @@ export class UpsertRequester implements INodeType {
 		description:
 			'Creates, updates, deactivates or reactivates requesters in the ITSM from mapped Azure AD users, writing only changed fields, and keeps sync statistics and the unsynced list',
 		defaults: { name: 'Upsert Requester' },
-		usableAsTool: false,
+		// Not an AI tool (it needs two inputs and a whole run's users); n8n's type has no `false`, and its lint wants the key present.
+		usableAsTool: undefined,
 		inputs: [
 			{ type: NodeConnectionTypes.Main, displayName: 'Requesters' },
 			{ type: NodeConnectionTypes.Main, displayName: 'Unmapped', required: false },

@@ -2,6 +2,7 @@
  * Plain-words summary of any error the core throws: what went wrong, what to do, and a code.
  * Used by the n8n adapter for node errors and by the sync for the unsynced registry.
  */
+import { DestinationValidationError } from './destinations/types';
 import { ConnectionSettingsError } from './graph/clouds';
 import { AzureSignInError, GraphError } from './graph/errors';
 import { HttpError, NetworkError } from './http/errors';
@@ -24,6 +25,10 @@ export function describeError(error: unknown): ErrorSummary {
 	}
 	if (error instanceof GraphError) {
 		return { message: error.message, description: graphHint(error), httpCode: String(error.status), code: error.code, requestId: error.requestId };
+	}
+	if (error instanceof DestinationValidationError) {
+		const fields = error.reasons.map((reason) => `${reason.field}: ${reason.message}`).join('; ');
+		return { message: fields ? `${error.message} (${fields})` : error.message, code: error.reasons[0]?.code ?? (error.status ? `HTTP${error.status}` : 'invalid') };
 	}
 	if (error instanceof HttpError) {
 		return { message: error.message, httpCode: String(error.status), code: error.code ?? `HTTP${error.status}`, requestId: error.requestId };

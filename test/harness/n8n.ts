@@ -346,20 +346,27 @@ function defaultTypeVersion(node: AnyNodeType): number {
 	return defaultVersion ?? (Array.isArray(version) ? Math.max(...version) : version);
 }
 
-/** Passes its input items through: it stands for "the preceding node" that feeds the node under test. */
+/**
+ * Stands for "the preceding node" that feeds the node under test: passes its input items through,
+ * or, given items per output, emits those (one output per input of the node under test).
+ */
 class HarnessInputNode implements INodeType {
-	description: INodeTypeDescription = {
-		displayName: 'Harness Input',
-		name: FEEDER_NODE_TYPE,
-		group: ['input'],
-		version: 1,
-		description: 'Feeds the test items to the node under test',
-		defaults: { name: FEEDER_NODE_NAME },
-		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		properties: [],
-	};
+	description: INodeTypeDescription;
+
+	constructor(outputCount = 1) {
+		this.description = {
+			displayName: 'Harness Input',
+			name: FEEDER_NODE_TYPE,
+			group: ['input'],
+			version: 1,
+			description: 'Feeds the test items to the node under test',
+			defaults: { name: FEEDER_NODE_NAME },
+			usableAsTool: true,
+			inputs: [NodeConnectionTypes.Main],
+			outputs: Array.from({ length: outputCount }, () => NodeConnectionTypes.Main),
+			properties: [],
+		};
+	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return [this.getInputData()];
@@ -369,8 +376,13 @@ class HarnessInputNode implements INodeType {
 class HarnessNodeTypes implements INodeTypes {
 	private readonly types: Record<string, AnyNodeType>;
 
-	constructor(types: Record<string, AnyNodeType>) {
-		this.types = { [FEEDER_NODE_TYPE]: new HarnessInputNode(), ...types };
+	constructor(types: Record<string, AnyNodeType>, feederOutputs?: INodeExecutionData[][]) {
+		const feeder = new HarnessInputNode(feederOutputs?.length);
+		if (feederOutputs) {
+			// n8n calls execute with the context as `this`, so the fixed outputs travel by closure.
+			feeder.execute = async () => structuredClone(feederOutputs);
+		}
+		this.types = { [FEEDER_NODE_TYPE]: feeder, ...types };
 	}
 
 	getByName(name: string): AnyNodeType {
@@ -494,6 +506,13 @@ export interface RunNodeOptions {
 	credentialTypes?: ICredentialType[];
 	/** Items the preceding node outputs; default one empty item (what a Manual Trigger emits). `[]` means the node does not run, as in n8n. */
 	inputItems?: INodeExecutionData[];
+	/**
+	 * Items per input of the node under test (index 0 is its first input), for nodes with several
+	 * inputs; wins over `inputItems`. An empty list leaves that input without data, as in n8n.
+	 */
+	inputItemsByIndex?: INodeExecutionData[][];
+	/** The execution id the node sees (`this.getExecutionId()`); default `harness-<n>`. */
+	executionId?: string;
 	/** Workflow static data to start from (both scopes, e.g. a previous result's `staticData`). */
 	staticData?: IDataObject;
 	/** Node setting "On Error: Continue" (`onError: 'continueRegularOutput'`). */
@@ -543,7 +562,8 @@ let executionCounter = 0;
 export async function runNode(options: RunNodeOptions): Promise<RunResult> {
 	const mode = options.mode ?? 'manual';
 	const name = options.name ?? DEFAULT_NODE_NAME;
-	const executionId = `harness-${++executionCounter}`;
+	const executionId = options.executionId ?? `harness-${++executionCounter}`;
+	const byIndex = options.inputItemsByIndex;
 
 	const feeder: INode = {
 		id: 'harness-input',
@@ -562,7 +582,9 @@ export async function runNode(options: RunNodeOptions): Promise<RunResult> {
 
 	const nodes = [feeder, nodeUnderTest];
 	const connections = {
-		[FEEDER_NODE_NAME]: { main: [[{ node: name, type: NodeConnectionTypes.Main, index: 0 }]] },
+		[FEEDER_NODE_NAME]: {
+			main: (byIndex ?? [[]]).map((_, index) => [{ node: name, type: NodeConnectionTypes.Main, index }]),
+		},
 	};
 	const workflow = new Workflow({
 		id: 'harness-workflow',
@@ -570,7 +592,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunResult> {
 		nodes,
 		connections,
 		active: mode !== 'manual',
-		nodeTypes: new HarnessNodeTypes({ [nodeUnderTest.type]: options.node }),
+		nodeTypes: new HarnessNodeTypes({ [nodeUnderTest.type]: options.node }, byIndex),
 		// A copy: ObservableObject wraps the given object in place, and the caller keeps its own.
 		staticData: toPlain(options.staticData ?? {}),
 		settings: { executionOrder: 'v1' },
@@ -603,7 +625,7 @@ export async function runNode(options: RunNodeOptions): Promise<RunResult> {
 			nodeExecutionStack: [
 				{
 					node: feeder,
-					data: { main: [structuredClone(options.inputItems ?? [{ json: {} }])] },
+					data: { main: [structuredClone(byIndex ? [{ json: {} }] : (options.inputItems ?? [{ json: {} }]))] },
 					source: null,
 				},
 			],

@@ -7,6 +7,7 @@
 import type { DestinationRecord, RequesterDestination } from '../destinations/types';
 import { describeError } from '../errorSummary';
 import { DestinationValidationError } from '../destinations/types';
+import { HttpError } from '../http/errors';
 import type { Requester } from '../requester/model';
 import { mapWithConcurrency } from './concurrency';
 import { checkSafeguard, planRemoval, planRequester, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
@@ -210,6 +211,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			if (task.record) records.links[task.azureObjectId] = task.record.id;
 			clearFailure(records.unsynced, task.azureObjectId);
 		} catch (error) {
+			if (isCredentialRejected(error)) throw error;
 			const summary = describeError(error);
 			fail(task, 'destination', summary.code, summary.message, error instanceof DestinationValidationError ? error.reasons : undefined);
 		}
@@ -232,6 +234,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
 			counts.managersLinked++;
 		} catch (error) {
+			if (isCredentialRejected(error)) throw error;
 			const summary = describeError(error);
 			task.outcome.manager = { status: 'failed', message: summary.message };
 			recordFailure(records.unsynced, failureOf(task, 'manager', summary.code, `Reporting manager not linked: ${summary.message}`), stamp());
@@ -347,6 +350,7 @@ async function resolveTask(
 		task.record = await lookup.byAzureObjectId(azureObjectId, requester?.ssoKey ?? null);
 		outcome.destinationId = task.record?.id ?? null;
 	} catch (error) {
+		if (isCredentialRejected(error)) throw error;
 		const summary = describeError(error);
 		outcome.status = 'failed';
 		outcome.action = removal ? 'deactivate' : 'update';
@@ -354,6 +358,14 @@ async function resolveTask(
 		outcome.error = { stage: 'destination', code: summary.code, message: summary.message };
 	}
 	return task;
+}
+
+/**
+ * The destination refused the credential (HTTP 401): no user's fault, so the run fails (and the
+ * cursor stays put) instead of listing every user as unsynced with the same error.
+ */
+function isCredentialRejected(error: unknown): boolean {
+	return error instanceof HttpError && error.status === 401;
 }
 
 function failureOf(task: Task, stage: FailureStage, code: string, message: string) {
