@@ -4,7 +4,7 @@
  * and keep the unsynced registry, the links and the statistics. Nothing is lost: a change that
  * fails is registered with its reason and retried on the next run.
  */
-import type { DestinationRecord, RequesterDestination } from '../destinations/types';
+import type { DestinationRecord, RequesterChanges, RequesterDestination } from '../destinations/types';
 import { describeError } from '../errorSummary';
 import { DestinationValidationError } from '../destinations/types';
 import { HttpError } from '../http/errors';
@@ -92,6 +92,8 @@ interface Task {
 	removal?: RemovalReason;
 	record: DestinationRecord | null;
 	outcome: UserOutcome;
+	/** The fields an update or reactivation writes, once planned. */
+	changes: RequesterChanges;
 }
 
 export async function runRequesterSync(destination: RequesterDestination, input: SyncInput, previous: SyncRecords, options: SyncOptions): Promise<SyncResult> {
@@ -143,7 +145,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			? planRequester(task.requester, task.record, destination, { deactivateDisabled: options.deactivateDisabled })
 			: planRemoval(task.record, task.removal ?? 'outOfScope');
 		Object.assign(task.outcome, { action: plan.action, reason: plan.reason, changedFields: Object.keys(plan.changes) });
-		(task as Task & { changes?: object }).changes = plan.changes;
+		task.changes = plan.changes;
 	}
 
 	const deactivations = tasks.filter((t) => t.outcome.action === 'deactivate' && t.outcome.status !== 'failed');
@@ -172,7 +174,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	}
 	return finish();
 
-	async function applyTask(task: Task & { changes?: object }): Promise<void> {
+	async function applyTask(task: Task): Promise<void> {
 		const { outcome } = task;
 		try {
 			switch (outcome.action) {
@@ -184,12 +186,12 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 					break;
 				}
 				case 'update':
-					await destination.update(task.record!.id, task.changes ?? {}, task.requester!);
+					await destination.update(task.record!.id, task.changes, task.requester!);
 					counts.updated++;
 					break;
 				case 'reactivate':
 					await destination.reactivate(task.record!.id);
-					if (Object.keys(task.changes ?? {}).length > 0) await destination.update(task.record!.id, task.changes ?? {}, task.requester!);
+					if (Object.keys(task.changes).length > 0) await destination.update(task.record!.id, task.changes, task.requester!);
 					counts.reactivated++;
 					break;
 				case 'deactivate':
@@ -345,7 +347,7 @@ async function resolveTask(
 		source: source.itemIndex === undefined && removal !== 'outOfScope' ? 'retry' : 'input',
 		...(source.itemIndex === undefined ? {} : { itemIndex: source.itemIndex }),
 	};
-	const task: Task = { azureObjectId, requester, removal, record: null, outcome };
+	const task: Task = { azureObjectId, requester, removal, record: null, outcome, changes: {} };
 	try {
 		task.record = await lookup.byAzureObjectId(azureObjectId, requester?.ssoKey ?? null);
 		outcome.destinationId = task.record?.id ?? null;

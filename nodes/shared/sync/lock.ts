@@ -20,15 +20,18 @@ export async function withSyncLock<T>(key: string, work: () => Promise<T>): Prom
 	}
 }
 
-/** The newer of the loaded records and the ones the last run in this process saved. */
+/**
+ * The newer of the loaded records and the ones the last run in this process saved. No copies: the
+ * engine never changes the records it is given, it builds new ones.
+ */
 export function freshestRecords(key: string, loaded: SyncRecords): SyncRecords {
 	const remembered = latest.get(key);
 	if (!remembered) return loaded;
 	const loadedAt = loaded.lastRun?.finishedAt ?? '';
 	const rememberedAt = remembered.lastRun?.finishedAt ?? '';
-	return rememberedAt > loadedAt ? structuredClone(remembered) : loaded;
+	return rememberedAt > loadedAt ? remembered : loaded;
 }
 
 export function rememberRecords(key: string, records: SyncRecords): void {
-	latest.set(key, structuredClone(records));
+	latest.set(key, records);
 }
