@@ -17,7 +17,7 @@ function copyNodeAssets() {
 }
 
 function copyWorkflows() {
-  return src('workflows/*.json', { base: '.', allowEmpty: true }).pipe(dest('dist'));
+  return src(['workflows/*.json', 'docs/queue-mode-static-data-hook.js'], { base: '.', allowEmpty: true }).pipe(dest('dist'));
 }
 
 function bundleVendor() {

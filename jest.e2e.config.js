@@ -7,6 +7,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test/e2e'],
   testMatch: ['**/*.e2e.test.ts'],
+  // Queue mode (PostgreSQL, Redis, workers) has its own config: jest.queue.config.js.
+  testPathIgnorePatterns: ['/node_modules/', '/queue\\.e2e\\.test\\.ts$'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // The first run installs the runtime (~8 min); each n8n CLI call takes 5-15 s.
   testTimeout: 15 * 60 * 1000,

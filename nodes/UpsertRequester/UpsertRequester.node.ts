@@ -176,7 +176,7 @@ export class UpsertRequester implements INodeType {
 				});
 				if (!dryRun) {
 					saveSyncRecords(this, syncId, run.records);
-					rememberRecords(lockKey, run.records);
+					rememberRecords(lockKey, records, run.records);
 				}
 				return run;
 			});

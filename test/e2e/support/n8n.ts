@@ -15,7 +15,11 @@
  *   await fetch(n8n.webhookUrl('my-path'), ...);
  *   await n8n.dispose();                             // stop the server, delete the user folder
  *
- * Exports: ensureRuntime, N8nRuntime, N8nInstance, N8nInstanceOptions, ExecutionResult,
+ * Queue mode (test/e2e/support/queueMode.ts): every process is an N8nInstance with the database and
+ * Redis settings in `env`; workers share the main instance's `userFolder` (community packages) and
+ * run `start(undefined, { command: 'worker', args: ['--concurrency=1'] })`; `kill()` simulates a crash.
+ *
+ * Exports: ensureRuntime, N8nRuntime, N8nInstance, N8nInstanceOptions, StartOptions, ExecutionResult,
  * WorkflowJson, CredentialJson, parseExecutionJson, nodeOutput, executionError, executionSucceeded,
  * freePort, N8N_VERSION.
  *
@@ -105,6 +109,18 @@ export interface N8nInstanceOptions {
 	env?: Record<string, string>;
 	/** Bound for each CLI command (default 3 minutes). */
 	commandTimeoutMs?: number;
+	/**
+	 * Use this user folder (another instance's, so processes share installed community packages)
+	 * instead of a new one; dispose() then leaves it to its owner.
+	 */
+	userFolder?: string;
+}
+
+export interface StartOptions {
+	/** `start` (default: the main process with the editor and webhooks) or `worker` (queue mode). */
+	command?: 'start' | 'worker';
+	/** Extra CLI arguments, e.g. `--concurrency=2` for a worker. */
+	args?: string[];
 }
 
 interface CommandOutput {
@@ -222,15 +238,18 @@ export function executionError(execution: unknown): string | undefined {
 export class N8nInstance {
 	readonly runtime: N8nRuntime;
 	readonly userFolder: string;
+	private readonly ownsUserFolder: boolean;
 	private readonly extraEnv: Record<string, string>;
 	private readonly commandTimeoutMs: number;
 	private server: ChildProcess | undefined;
 	private serverOutput: CommandOutput = { stdout: '', stderr: '', code: null, signal: null };
 	private serverPort: number | undefined;
+	private startOptions: StartOptions = {};
 
 	constructor(options: N8nInstanceOptions = {}) {
 		this.runtime = options.runtime ?? ensureRuntime();
-		this.userFolder = mkdtempSync(join(tmpdir(), 'aad-sync-n8n-'));
+		this.ownsUserFolder = options.userFolder === undefined;
+		this.userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'aad-sync-n8n-'));
 		this.extraEnv = options.env ?? {};
 		this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
 	}
@@ -251,6 +270,11 @@ export class N8nInstance {
 
 	webhookUrl(path: string): string {
 		return `${this.baseUrl}/webhook/${path}`;
+	}
+
+	/** The process id (and process group) of the running server, if any. */
+	get pid(): number | undefined {
+		return this.server?.pid;
 	}
 
 	/** Output of the running (or last) `n8n start`, for diagnosing a failed test. */
@@ -375,15 +399,25 @@ export class N8nInstance {
 		const running = this.server !== undefined;
 		if (running) await this.stop();
 		await this.cli(['publish:workflow', `--id=${workflowId}`]);
-		if (running) await this.start(port);
+		if (running) await this.start(port, this.startOptions);
 	}
 
-	/** `n8n start` on 127.0.0.1; resolves once /healthz answers. Returns the base URL. */
-	async start(port?: number): Promise<string> {
+	/**
+	 * `n8n start` on 127.0.0.1; resolves once /healthz answers. Returns the base URL. A worker
+	 * (`command: 'worker'`) serves only its health check on that port and resolves once
+	 * /healthz/readiness answers (database and Redis connected, jobs being taken).
+	 */
+	async start(port?: number, options: StartOptions = {}): Promise<string> {
 		if (this.server) throw new Error('n8n is already started');
+		const command = options.command ?? 'start';
 		const listenPort = port ?? (await freePort());
-		const env = await this.environment({ N8N_PORT: String(listenPort), WEBHOOK_URL: `http://127.0.0.1:${listenPort}/` });
-		const child = spawn(this.runtime.node, [this.runtime.n8n, 'start'], { cwd: this.userFolder, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+		const env = await this.environment(
+			command === 'worker'
+				? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(listenPort), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' }
+				: { N8N_PORT: String(listenPort), WEBHOOK_URL: `http://127.0.0.1:${listenPort}/` },
+		);
+		const child = spawn(this.runtime.node, [this.runtime.n8n, command, ...(options.args ?? [])], { cwd: this.userFolder, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+		this.startOptions = options;
 		this.server = child;
 		this.serverPort = listenPort;
 		this.serverOutput = { stdout: '', stderr: '', code: null, signal: null };
@@ -395,7 +429,8 @@ export class N8nInstance {
 			output.signal = signal;
 		});
 		try {
-			await this.waitFor('n8n start', async () => (await fetch(`http://127.0.0.1:${listenPort}/healthz`)).ok, START_TIMEOUT_MS);
+			const health = command === 'worker' ? '/healthz/readiness' : '/healthz';
+			await this.waitFor(`n8n ${command}`, async () => (await fetch(`http://127.0.0.1:${listenPort}${health}`)).ok, START_TIMEOUT_MS);
 		} catch (error) {
 			await this.stop();
 			throw error;
@@ -453,10 +488,21 @@ export class N8nInstance {
 		if (pid) liveGroups.delete(pid);
 	}
 
-	/** Stops the server and deletes the user folder (database, packages, logs). */
+	/** Kills the server's process group at once, as a crash would, and waits until it is gone. */
+	async kill(): Promise<void> {
+		const child = this.server;
+		if (!child) return;
+		this.server = undefined;
+		const exited = child.exitCode === null && child.signalCode === null ? new Promise<void>((done) => child.once('close', () => done())) : Promise.resolve();
+		killGroup(child.pid, 'SIGKILL');
+		await exited;
+		if (child.pid) liveGroups.delete(child.pid);
+	}
+
+	/** Stops the server and deletes the user folder (database, packages, logs) unless it was given. */
 	async dispose(): Promise<void> {
 		await this.stop();
-		rmSync(this.userFolder, { recursive: true, force: true });
+		if (this.ownsUserFolder) rmSync(this.userFolder, { recursive: true, force: true });
 	}
 
 	private writeTemp(kind: string, content: unknown): string {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { startFreshserviceStandIn, type FreshserviceStandIn } from '../../fixtures/standins/freshservice';
 import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser } from '../../fixtures/standins/microsoft';
 import { createTestTls, type TestTls } from '../../fixtures/standins/tls';
-import { N8nInstance, type CredentialJson, type WorkflowJson } from './n8n';
+import { N8nInstance, type CredentialJson, type N8nInstanceOptions, type WorkflowJson } from './n8n';
 
 export const TENANT_ID = '00000000-0000-4000-8000-0000000e2e01';
 export const CLIENT_ID = '11111111-0000-4000-8000-0000000e2e02';
@@ -69,7 +69,8 @@ export function credentialsFor(microsoft: MicrosoftStandIn, freshservice: Freshs
 	];
 }
 
-export async function startSandbox(options: { users?: SeedUser[]; tarball: string }): Promise<Sandbox> {
+/** `n8n`: options of the n8n instance, e.g. queue-mode `env` (merged over the sandbox's own). */
+export async function startSandbox(options: { users?: SeedUser[]; tarball: string; n8n?: N8nInstanceOptions }): Promise<Sandbox> {
 	const tls = createTestTls();
 	const microsoft = await startMicrosoftStandIn({
 		tls,
@@ -85,7 +86,7 @@ export async function startSandbox(options: { users?: SeedUser[]; tarball: strin
 		locations: OFFICES.map((name, index) => ({ id: 200 + index, name })),
 	});
 	// Binary data inline in the execution, so tests read the exported CSV from `n8n execute` output.
-	const n8n = new N8nInstance({ env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_DEFAULT_BINARY_DATA_MODE: 'default' } });
+	const n8n = new N8nInstance({ ...options.n8n, env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_DEFAULT_BINARY_DATA_MODE: 'default', ...options.n8n?.env } });
 	await n8n.installPackage(options.tarball);
 	await n8n.importCredentials(credentialsFor(microsoft, freshservice));
 	return {
