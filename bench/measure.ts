@@ -1,0 +1,193 @@
+/**
+ * Measuring one `n8n execute` process for the n8n benchmark (bench/n8n-sync.ts): wall time, CPU
+ * time and peak memory of its process tree, and what n8n stored about the run in its sqlite
+ * database.
+ *
+ * CPU time comes from GNU time (`/usr/bin/time`, user + system of every process it waited for,
+ * n8n and its task runner); without it, from polling /proc. Memory is polled from /proc every
+ * POLL_MS: the sum of the resident sets of every process in the run's process group at its peak,
+ * plus the largest single resident set (GNU time's maximum RSS when available, exact).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { N8nRuntime } from '../test/e2e/support/n8n';
+
+const POLL_MS = 200;
+const GNU_TIME = '/usr/bin/time';
+const PAGE_KB = 4;
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface ProcessFigures {
+	wallMs: number;
+	/** User + system CPU of the whole process tree, ms. */
+	cpuMs: number;
+	cpuSource: 'gnu-time' | 'proc-poll';
+	/** Largest resident set of any single process of the tree, MB. */
+	maxRssMb: number;
+	/** Largest sum of the resident sets of the tree at one moment (polled), MB. */
+	peakTreeRssMb: number;
+	exitCode: number | null;
+	/** Signal that ended n8n (n8n 2.41.1 on Node 24 often segfaults at exit after a saved run). */
+	signal: string | null;
+	timedOut: boolean;
+}
+
+interface ProcSample {
+	pgrp: number;
+	cpuTicks: number;
+	rssKb: number;
+}
+
+function readProc(pid: number): ProcSample | undefined {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		// Field numbers of proc(5) minus 3: pgrp is field 5, utime 14, stime 15, rss 24 (pages).
+		return { pgrp: Number(fields[2]), cpuTicks: Number(fields[11]) + Number(fields[12]), rssKb: Number(fields[21]) * PAGE_KB };
+	} catch {
+		return undefined;
+	}
+}
+
+function groupMembers(pgrp: number): Map<number, ProcSample> {
+	const members = new Map<number, ProcSample>();
+	for (const entry of readdirSync('/proc')) {
+		if (!/^\d+$/.test(entry)) continue;
+		const sample = readProc(Number(entry));
+		if (sample && sample.pgrp === pgrp) members.set(Number(entry), sample);
+	}
+	return members;
+}
+
+/** GNU time's `-o` file: maybe "Command terminated by signal N", then "%e %U %S %M". */
+function readGnuTime(file: string): { cpuMs: number; maxRssKb: number; signal: string | null } | undefined {
+	if (!existsSync(file)) return undefined;
+	const lines = readFileSync(file, 'utf8').trim().split('\n');
+	const figures = lines[lines.length - 1].trim().split(/\s+/).map(Number);
+	if (figures.length !== 4 || figures.some((value) => Number.isNaN(value))) return undefined;
+	const signalLine = lines.find((line) => /terminated by signal/.test(line));
+	const signalNumber = signalLine ? /signal (\d+)/.exec(signalLine)?.[1] : undefined;
+	return { cpuMs: Math.round((figures[1] + figures[2]) * 1000), maxRssKb: figures[3], signal: signalNumber ? `signal ${signalNumber}` : null };
+}
+
+/**
+ * Runs `command args` in its own process group with stdout and stderr to files, kills the group
+ * after `timeoutMs`, and returns the figures.
+ */
+export async function runMeasured(
+	command: string,
+	args: string[],
+	options: { env: Record<string, string>; cwd: string; timeoutMs: number; stdoutFile: string; stderrFile: string; timeFile: string },
+): Promise<ProcessFigures> {
+	const useGnuTime = existsSync(GNU_TIME);
+	const argv = useGnuTime ? ['-f', '%e %U %S %M', '-o', options.timeFile, command, ...args] : args;
+	const stdout = openSync(options.stdoutFile, 'w');
+	const stderr = openSync(options.stderrFile, 'w');
+	const started = Date.now();
+	const child = spawn(useGnuTime ? GNU_TIME : command, argv, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', stdout, stderr] });
+	closeSync(stdout);
+	closeSync(stderr);
+	const pgrp = child.pid ?? 0;
+	const lastCpu = new Map<number, number>();
+	let peakTreeKb = 0;
+	let maxSingleKb = 0;
+	let timedOut = false;
+	const poll = () => {
+		let treeKb = 0;
+		for (const [pid, sample] of groupMembers(pgrp)) {
+			treeKb += sample.rssKb;
+			maxSingleKb = Math.max(maxSingleKb, sample.rssKb);
+			lastCpu.set(pid, sample.cpuTicks);
+		}
+		peakTreeKb = Math.max(peakTreeKb, treeKb);
+	};
+	const poller = setInterval(poll, POLL_MS);
+	const killer = setTimeout(() => {
+		timedOut = true;
+		try {
+			process.kill(-pgrp, 'SIGKILL');
+		} catch {
+			// Already gone.
+		}
+	}, options.timeoutMs);
+	const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal })));
+	const wallMs = Date.now() - started;
+	clearInterval(poller);
+	clearTimeout(killer);
+	// A task runner n8n did not reap belongs to the same group.
+	try {
+		process.kill(-pgrp, 'SIGKILL');
+	} catch {
+		// Nothing left.
+	}
+	const gnu = useGnuTime ? readGnuTime(options.timeFile) : undefined;
+	const polledCpuMs = ([...lastCpu.values()].reduce((sum, ticks) => sum + ticks, 0) * 1000) / CLOCK_TICKS_PER_SECOND;
+	return {
+		wallMs,
+		cpuMs: gnu?.cpuMs ?? Math.round(polledCpuMs),
+		cpuSource: gnu ? 'gnu-time' : 'proc-poll',
+		maxRssMb: round1(Math.max(gnu?.maxRssKb ?? 0, maxSingleKb) / 1024),
+		peakTreeRssMb: round1(peakTreeKb / 1024),
+		exitCode: useGnuTime && gnu?.signal ? null : code,
+		signal: gnu?.signal ?? signal,
+		timedOut,
+	};
+}
+
+export function round1(value: number): number {
+	return Math.round(value * 10) / 10;
+}
+
+/** Runs one query against n8n's sqlite database with n8n's own sqlite3 (built for its Node 24). */
+export function queryN8nDb<T>(runtime: N8nRuntime, database: string, sql: string, params: unknown[] = []): T[] {
+	const script = `
+		const sqlite3 = require(${JSON.stringify(join(runtime.dir, 'node_modules', 'sqlite3'))});
+		const db = new sqlite3.Database(${JSON.stringify(database)}, sqlite3.OPEN_READONLY);
+		db.all(${JSON.stringify(sql)}, ${JSON.stringify(params)}, (error, rows) => {
+			if (error) { console.error(error.message); process.exit(1); }
+			process.stdout.write(JSON.stringify(rows));
+			db.close();
+		});`;
+	const text = execFileSync(runtime.node, ['-e', script], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+	return JSON.parse(text) as T[];
+}
+
+export interface StoredExecution {
+	id: number;
+	status: string;
+	finished: number;
+	startedAt: string | null;
+	stoppedAt: string | null;
+	/** length(execution_data.data): the stored run data, in bytes (characters of the JSON). */
+	dataBytes: number | null;
+}
+
+/** The newest execution of a workflow, if any. */
+export function latestExecution(runtime: N8nRuntime, database: string, workflowId: string): StoredExecution | undefined {
+	const rows = queryN8nDb<StoredExecution>(
+		runtime,
+		database,
+		`SELECT e.id AS id, e.status AS status, e.finished AS finished, e.startedAt AS startedAt, e.stoppedAt AS stoppedAt, length(d.data) AS dataBytes
+		 FROM execution_entity e LEFT JOIN execution_data d ON d.executionId = e.id WHERE e.workflowId = ? ORDER BY e.id DESC LIMIT 1`,
+		[workflowId],
+	);
+	return rows[0];
+}
+
+export function workflowStaticData(runtime: N8nRuntime, database: string, workflowId: string): Record<string, unknown> {
+	const rows = queryN8nDb<{ staticData: string | null }>(runtime, database, 'SELECT staticData FROM workflow_entity WHERE id = ?', [workflowId]);
+	const text = rows[0]?.staticData;
+	return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+export function loadAverage(): string {
+	return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+export function median(values: number[]): number | undefined {
+	const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+	if (sorted.length === 0) return undefined;
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
