@@ -86,6 +86,16 @@ describe('Freshservice destination against the stand-in', () => {
 		expect((await destination().findById(created.id))?.active).toBe(true);
 	});
 
+	it('creates a requester with its reporting manager in the same request', async () => {
+		const destinationUnderTest = destination();
+		const boss = await destinationUnderTest.create(makeRequester({ email: 'boss2@contoso.com', firstName: 'Bo', azureObjectId: MANAGER_OBJECT_ID }));
+		const report = await destinationUnderTest.create(makeRequester({ email: 'report@contoso.com', azureObjectId: '99999999-0000-4000-8000-000000000003' }), { managerId: boss.id });
+		expect(report.managerId).toBe(boss.id);
+		expect(fs.requests.at(-1)).toMatchObject({ method: 'POST', body: { reporting_manager_id: Number(boss.id) } });
+		expect(fs.state.requesters.get(Number(report.id))?.reporting_manager_id).toBe(Number(boss.id));
+		await expect(destinationUnderTest.create(makeRequester({ email: 'x@contoso.com' }), { managerId: 'r-2' })).rejects.toMatchObject({ reasons: [{ field: 'manager' }] });
+	});
+
 	it('lists every requester in pages of 100', async () => {
 		for (let index = 0; index < 205; index += 1) fs.state.addRequester({ first_name: `User ${index}`, primary_email: `bulk${index}@contoso.com` });
 		const sizes: number[] = [];

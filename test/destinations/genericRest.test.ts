@@ -213,6 +213,18 @@ describe('generic requester API with its own names and paths', () => {
 		]);
 	});
 
+	it('sends the manager in a create at the Manager Field path, and never without a Manager Field', async () => {
+		const sent: unknown[] = [];
+		const keep = (body: unknown) => sent.push(body) > 0;
+		api().post('/api/v1/people', keep).reply(201, { person: person({ manager: { uid: 'p-9' } }) });
+		api().post('/api/v1/requesters', keep).reply(201, contractRequester());
+		const created = await destination(custom).create(makeRequester(), { managerId: 'p-9' });
+		await destination({ managerField: '' }).create(makeRequester(), { managerId: 'r-9' });
+		expect(sent[0]).toMatchObject({ manager: { uid: 'p-9' } });
+		expect(sent[1]).not.toHaveProperty('managerId');
+		expect(created.managerId).toBe('p-9');
+	});
+
 	it('stores the UPN in its own field when requesters are matched on it', async () => {
 		let body: unknown;
 		api()

@@ -51,9 +51,12 @@ const requesters = () => [...sandbox.freshservice.state.requesters.values()];
 
 describe('scheduled sync workflow in real n8n', () => {
 	it('first run creates every enabled user as a requester, with statistics', async () => {
-		const { execution, graphRequests } = await runSync();
+		const { execution, graphRequests, writes } = await runSync();
 		const summary = summaryOf(execution)!;
 		expect(summary.run).toMatchObject({ created: SYNCABLE.length, failed: 0 });
+		// The floor: one write per requester. Managers are created first, so each create carries its manager.
+		expect(writes).toBe(SYNCABLE.length);
+		expect(summary.run.managersLinked).toBeGreaterThan(0);
 		expect(summary.cumulative).toMatchObject({ runs: 1, created: SYNCABLE.length });
 		expect(summary.cursorCommitted).toBe(true);
 		expect(summary.lastSynced.iso).toMatch(/^\d{4}-\d{2}-\d{2}T/);

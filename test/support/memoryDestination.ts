@@ -15,7 +15,7 @@ export class MemoryDestination implements RequesterDestination {
 	readonly capabilities = { storesAzureObjectId: false, reportingManager: true };
 	readonly supportedFields: RequesterFieldId[] = ['fullName', 'firstName', 'lastName', 'email', 'phone', 'landline', 'jobTitle', 'department', 'city', 'manager'];
 	readonly records = new Map<string, DestinationRecord>();
-	readonly calls: Array<{ call: Call; id?: string; body?: unknown }> = [];
+	readonly calls: Array<{ call: Call; id?: string; body?: unknown; managerId?: string }> = [];
 	/** Calls that must fail (by call name); each entry fails once. */
 	failures: Array<{ call: Call; error: Error; when?: (id?: string, requester?: Requester) => boolean }> = [];
 	private nextId = 1000;
@@ -55,13 +55,13 @@ export class MemoryDestination implements RequesterDestination {
 		this.maybeFail('list');
 		yield [...this.records.values()].map((r) => clone(r)!);
 	}
-	async create(requester: Requester) {
-		this.calls.push({ call: 'create', body: requester.email });
+	async create(requester: Requester, options: { managerId?: string } = {}) {
+		this.calls.push({ call: 'create', body: requester.email, ...(options.managerId === undefined ? {} : { managerId: options.managerId }) });
 		this.maybeFail('create', undefined, requester);
 		if ([...this.records.values()].some((r) => r.key === requester.ssoKey.value)) {
 			throw new DestinationValidationError('Duplicate', 409, [{ field: 'email', message: 'already exists', code: 'duplicate_value' }]);
 		}
-		const record: DestinationRecord = { id: String(this.nextId++), key: requester.ssoKey.value, azureObjectId: null, active: true, fields: this.expectedFields(requester), managerId: null };
+		const record: DestinationRecord = { id: String(this.nextId++), key: requester.ssoKey.value, azureObjectId: null, active: true, fields: this.expectedFields(requester), managerId: options.managerId ?? null };
 		this.records.set(record.id, record);
 		return clone(record)!;
 	}

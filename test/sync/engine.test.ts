@@ -1,6 +1,6 @@
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import type { Requester } from '../../nodes/shared/requester/model';
-import { runRequesterSync, type SyncInput, type SyncOptions, type SyncRecords } from '../../nodes/shared/sync/engine';
+import { MANAGER_ROUNDS, runRequesterSync, type SyncInput, type SyncOptions, type SyncRecords } from '../../nodes/shared/sync/engine';
 import { MemoryDestination, serviceUnavailable } from '../support/memoryDestination';
 
 const OPTIONS: SyncOptions = { dryRun: false, safeguard: { maxCount: 500, maxPercent: 50 }, concurrency: 4, deactivateDisabled: true };
@@ -26,6 +26,10 @@ function requester(n: number, overrides: Record<string, unknown> = {}): Requeste
 	const result = mapUser(user(n, overrides), {});
 	if (!result.ok) throw new Error(JSON.stringify(result.reasons));
 	return result.requester;
+}
+
+function managerOf(n: number) {
+	return { id: user(n).id, displayName: `User ${n}`, mail: `user${n}@contoso.test`, userPrincipalName: `user${n}@contoso.test` };
 }
 
 function input(requesters: Requester[], extra: Partial<SyncInput> = {}): SyncInput {
@@ -84,15 +88,72 @@ describe('runRequesterSync', () => {
 		expect(destination.writes().filter((w) => w.call === 'create')).toEqual([]);
 	});
 
-	it('links a manager created after the report in the same run (second pass)', async () => {
+	it('creates the manager first and sets it in the report\'s create, even when the report comes first', async () => {
 		const destination = new MemoryDestination();
 		const manager = requester(9);
-		const report = requester(1, { manager: { id: manager.azureObjectId, displayName: 'User 9', mail: 'user9@contoso.test', userPrincipalName: 'user9@contoso.test' } });
+		const report = requester(1, { manager: managerOf(9) });
 		const result = await sync(destination, input([report, manager]), EMPTY);
 		const managerId = result.records.links[manager.azureObjectId];
 		expect(result.outcomes[0].manager).toEqual({ status: 'linked', managerId });
 		expect(destination.records.get(result.records.links[report.azureObjectId])!.managerId).toBe(managerId);
 		expect(result.run.managersLinked).toBe(1);
+		// One write per user: the manager's create, then the report's create with the manager in it.
+		expect(destination.writes()).toEqual([
+			{ call: 'create', body: 'user9@contoso.test' },
+			{ call: 'create', body: 'user1@contoso.test', managerId },
+		]);
+	});
+
+	it('orders a chain of new managers so that every create carries its manager', async () => {
+		const destination = new MemoryDestination();
+		// 1 reports to 2, 2 to 3, 3 to 4; the input lists the chain bottom-up.
+		const chain = [1, 2, 3].map((n) => requester(n, { manager: managerOf(n + 1) }));
+		const result = await sync(destination, input([...chain, requester(4)]), EMPTY);
+		expect(destination.writes().map((w) => w.call)).toEqual(['create', 'create', 'create', 'create']);
+		expect(destination.writes().map((w) => w.body)).toEqual(['user4@contoso.test', 'user3@contoso.test', 'user2@contoso.test', 'user1@contoso.test']);
+		for (const n of [1, 2, 3]) {
+			const record = destination.records.get(result.records.links[requester(n).azureObjectId])!;
+			expect(record.managerId).toBe(result.records.links[requester(n + 1).azureObjectId]);
+		}
+		expect(result.run).toMatchObject({ created: 4, managersLinked: 3, failed: 0 });
+	});
+
+	it('links in the second pass what cannot go into the create: a chain deeper than the rounds, a loop of managers', async () => {
+		const destination = new MemoryDestination();
+		const depth = MANAGER_ROUNDS + 2;
+		const chain = Array.from({ length: depth }, (_, index) => requester(index + 1, index + 1 < depth ? { manager: managerOf(index + 2) } : {}));
+		const loop = [requester(101, { manager: managerOf(102) }), requester(102, { manager: managerOf(101) })];
+		const result = await sync(destination, input([...chain, ...loop]), EMPTY);
+		for (const r of [...chain.slice(0, -1), ...loop]) {
+			const record = destination.records.get(result.records.links[r.azureObjectId])!;
+			expect(record.managerId).toBe(result.records.links[r.manager!.azureObjectId]);
+		}
+		const secondPass = destination.writes().filter((w) => w.call === 'setManager');
+		expect(secondPass.length).toBeGreaterThanOrEqual(2);
+		expect(secondPass.length).toBeLessThanOrEqual(4);
+		expect(result.run.managersLinked).toBe(depth - 1 + 2);
+		expect(result.run.failed).toBe(0);
+	});
+
+	it('does not put an inactive manager into a create; the second pass handles it as before', async () => {
+		const destination = new MemoryDestination();
+		const first = await sync(destination, input([requester(9)]), EMPTY);
+		const managerRecordId = first.records.links[requester(9).azureObjectId];
+		// The manager left: disabled in Azure AD, its requester already deactivated.
+		destination.records.get(managerRecordId)!.active = false;
+		const result = await sync(destination, input([requester(9, { accountEnabled: false }), requester(1, { manager: managerOf(9) })], { completeRead: false, mode: 'incremental' }), first.records, { concurrency: 1 });
+		expect(result.outcomes[0]).toMatchObject({ status: 'done', action: 'unchanged' });
+		expect(destination.writes()[0]).toEqual({ call: 'create', body: 'user1@contoso.test' });
+	});
+
+	it('falls back to the second pass when the destination ignores the manager in a create, counting the link once', async () => {
+		const destination = new MemoryDestination();
+		const create = destination.create.bind(destination);
+		destination.create = (r: Requester) => create(r);
+		const result = await sync(destination, input([requester(1, { manager: managerOf(9) }), requester(9)]), EMPTY);
+		expect(destination.writes().map((w) => w.call)).toEqual(['create', 'create', 'setManager']);
+		expect(result.run.managersLinked).toBe(1);
+		expect(result.outcomes[0].manager).toMatchObject({ status: 'linked' });
 	});
 
 	it('deactivates users removed in Azure AD and managed requesters missing from a complete read', async () => {

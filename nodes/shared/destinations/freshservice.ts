@@ -197,9 +197,10 @@ export class FreshserviceDestination implements RequesterDestination {
 		}
 	}
 
-	async create(requester: Requester): Promise<DestinationRecord> {
+	async create(requester: Requester, options: { managerId?: string } = {}): Promise<DestinationRecord> {
 		const sources = new Set<StoredSource>([...this.supportedFields.filter(isStoredSource), 'firstName', this.keyFrom, ...this.identitySlots()]);
 		const body = dropEmpty(await this.bodyFor(requester, [...sources]));
+		if (options.managerId !== undefined) body.reporting_manager_id = freshserviceId(options.managerId);
 		try {
 			return await createOnce({
 				post: async () => await this.recordFrom((await this.call<unknown>('POST', '/requesters', body)).body),
@@ -233,10 +234,7 @@ export class FreshserviceDestination implements RequesterDestination {
 	}
 
 	async setManager(id: string, managerId: string | null): Promise<void> {
-		if (managerId !== null && !/^\d+$/.test(managerId)) {
-			throw new DestinationValidationError(`Freshservice requester ids are numbers, not "${managerId}"`, 0, [{ field: 'manager', message: `"${managerId}" is not a Freshservice requester id` }]);
-		}
-		await this.put(id, { reporting_manager_id: managerId === null ? null : Number(managerId) });
+		await this.put(id, { reporting_manager_id: managerId === null ? null : freshserviceId(managerId) });
 	}
 
 	expectedFields(requester: Requester): Partial<MappedRequesterFields> {
@@ -585,4 +583,12 @@ function accessFailure(error: unknown): string {
 	if (error instanceof HttpError && error.status === 403) return "The API key's agent may not view requesters (HTTP 403). Use the key of an agent with the Manage Requesters permission.";
 	if (error instanceof HttpError && error.status === 404) return 'No Freshservice API at this address (HTTP 404). Check the domain or Base URL.';
 	return error instanceof Error ? error.message : String(error);
+}
+
+/** Freshservice requester ids are numbers; a reporting manager is written as one. */
+function freshserviceId(managerId: string): number {
+	if (!/^\d+$/.test(managerId)) {
+		throw new DestinationValidationError(`Freshservice requester ids are numbers, not "${managerId}"`, 0, [{ field: 'manager', message: `"${managerId}" is not a Freshservice requester id` }]);
+	}
+	return Number(managerId);
 }

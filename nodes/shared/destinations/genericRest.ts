@@ -200,9 +200,10 @@ export class GenericRestDestination implements RequesterDestination {
 		}
 	}
 
-	async create(requester: Requester): Promise<DestinationRecord> {
+	async create(requester: Requester, options: { managerId?: string } = {}): Promise<DestinationRecord> {
 		const sources = new Set<StoredSource>([...this.supportedFields.filter(isStoredSource), this.keySourceId(), ...this.identitySlots()]);
 		const body = this.bodyFor(requester, [...sources], true);
+		if (options.managerId !== undefined && this.capabilities.reportingManager) setPath(body, this.settings.managerField, options.managerId);
 		try {
 			return await createOnce({
 				post: async () => {

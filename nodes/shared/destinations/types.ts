@@ -68,8 +68,10 @@ export interface RequesterDestination {
 	/**
 	 * Creates a requester. If the outcome is unknown (connection dropped after sending), the
 	 * implementation looks the key up before any retry, so a retry never duplicates a requester.
+	 * `managerId` (a destination id) sets the reporting manager in the same request, when the
+	 * destination supports managers; without it the manager is left empty.
 	 */
-	create(requester: Requester): Promise<DestinationRecord>;
+	create(requester: Requester, options?: { managerId?: string }): Promise<DestinationRecord>;
 	/**
 	 * Writes only the given fields, plus the stored Azure object id and key when they differ from
 	 * what was last read for this id (call it with empty changes when only those differ).

@@ -94,7 +94,16 @@ interface Task {
 	outcome: UserOutcome;
 	/** The fields an update or reactivation writes, once planned. */
 	changes: RequesterChanges;
+	/** The manager's destination id, when the create already set it (no second write needed). */
+	managerAtCreate?: string;
 }
+
+/**
+ * Creates whose manager is created in the same run wait for it, so the manager goes into the
+ * create itself: at most this many rounds; deeper chains (or a loop of managers) get their
+ * manager in the second pass instead.
+ */
+export const MANAGER_ROUNDS = 12;
 
 export async function runRequesterSync(destination: RequesterDestination, input: SyncInput, previous: SyncRecords, options: SyncOptions): Promise<SyncResult> {
 	const now = options.now ?? (() => new Date());
@@ -167,7 +176,8 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	const writes = tasks.filter((t) => t.outcome.status !== 'failed' && t.outcome.status !== 'blocked');
 	const first = writes.filter((t) => t.outcome.action !== 'deactivate');
 	const last = writes.filter((t) => t.outcome.action === 'deactivate');
-	await mapWithConcurrency(first, options.concurrency, (task) => applyTask(task));
+	const byObjectId = new Map(tasks.map((task) => [task.azureObjectId, task]));
+	for (const round of managersFirst(first)) await mapWithConcurrency(round, options.concurrency, (task) => applyTask(task));
 	await mapWithConcurrency(last, options.concurrency, (task) => applyTask(task));
 	if (destination.capabilities.reportingManager) {
 		await mapWithConcurrency(writes.filter((t) => t.requester && t.outcome.status === 'done'), options.concurrency, (task) => linkManager(task));
@@ -179,10 +189,16 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		try {
 			switch (outcome.action) {
 				case 'create': {
-					const created = await destination.create(task.requester!);
+					const managerId = managerReadyFor(task);
+					const created = await destination.create(task.requester!, managerId === undefined ? undefined : { managerId });
 					task.record = created;
 					outcome.destinationId = created.id;
 					counts.created++;
+					if (managerId !== undefined && created.managerId === managerId) {
+						task.managerAtCreate = managerId;
+						outcome.manager = { status: 'linked', managerId };
+						counts.managersLinked++;
+					}
 					break;
 				}
 				case 'update':
@@ -219,7 +235,21 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		}
 	}
 
+	/**
+	 * The destination id of the task's manager when it can go into the create: the manager is
+	 * handled in this run and exists, active, in the destination (created, updated, reactivated or
+	 * unchanged before this create). Otherwise the second pass links it.
+	 */
+	function managerReadyFor(task: Task): string | undefined {
+		const wanted = task.requester?.manager;
+		if (!wanted || !destination.capabilities.reportingManager) return undefined;
+		const manager = byObjectId.get(wanted.azureObjectId);
+		if (!manager?.record || manager.outcome.status !== 'done' || manager.outcome.action === 'deactivate' || !manager.record.active) return undefined;
+		return manager.record.id;
+	}
+
 	async function linkManager(task: Task): Promise<void> {
+		if (task.managerAtCreate !== undefined) return;
 		const wanted = task.requester!.manager;
 		const current = task.record?.managerId ?? null;
 		const managerId = wanted ? (records.links[wanted.azureObjectId] ?? null) : null;
@@ -268,6 +298,42 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		records.stats = accumulate(records.stats, run, listUnsynced(records.unsynced).length);
 		return { outcomes, run, safeguard, records };
 	}
+}
+
+/**
+ * The non-deactivating writes in rounds: a create whose manager is also created in this run comes
+ * one round after its manager (at most MANAGER_ROUNDS rounds); everything else is in the first.
+ * The order within a round is kept.
+ */
+function managersFirst(tasks: Task[]): Task[][] {
+	const creates = new Map<string, Task>();
+	for (const task of tasks) if (task.outcome.action === 'create') creates.set(task.azureObjectId, task);
+	const depth = new Map<string, number>();
+	const depthOf = (task: Task): number => {
+		const chain: Task[] = [];
+		const onChain = new Set<string>();
+		let top = 0;
+		for (let current: Task | undefined = task; current; ) {
+			const known = depth.get(current.azureObjectId);
+			if (known !== undefined) {
+				top = known + 1;
+				break;
+			}
+			if (onChain.has(current.azureObjectId)) break;
+			onChain.add(current.azureObjectId);
+			chain.push(current);
+			const managerObjectId: string | undefined = current.requester?.manager?.azureObjectId;
+			current = managerObjectId === undefined ? undefined : creates.get(managerObjectId);
+		}
+		for (let index = chain.length - 1; index >= 0; index -= 1) depth.set(chain[index].azureObjectId, top + (chain.length - 1 - index));
+		return depth.get(task.azureObjectId)!;
+	};
+	const rounds: Task[][] = [];
+	for (const task of tasks) {
+		const round = task.outcome.action === 'create' ? Math.min(depthOf(task), MANAGER_ROUNDS - 1) : 0;
+		(rounds[round] ??= []).push(task);
+	}
+	return rounds.filter((round) => round !== undefined);
 }
 
 /** Registry entries that will not come as input this run are retried from what was stored. */
