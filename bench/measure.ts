@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { N8nRuntime } from '../test/e2e/support/n8n';
 
 const POLL_MS = 200;
+const TIMELINE_MS = 5000;
 const GNU_TIME = '/usr/bin/time';
 const PAGE_KB = 4;
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -27,6 +28,15 @@ export interface ProcessFigures {
 	maxRssMb: number;
 	/** Largest sum of the resident sets of the tree at one moment (polled), MB. */
 	peakTreeRssMb: number;
+	/** When the tree's resident set peaked, seconds after the start (polled). */
+	peakTreeAtS: number;
+	/** The tree's resident set every TIMELINE_MS: [seconds after the start, MB]. */
+	rssTimeline: Array<[number, number]>;
+	/**
+	 * Every poll: [epoch ms, tree KB, largest process KB]; for peakWithin(). Not saved with the
+	 * results (runOnce drops it after use).
+	 */
+	series?: Array<[number, number, number]>;
 	exitCode: number | null;
 	/** Signal that ended n8n (n8n 2.41.1 on Node 24 often segfaults at exit after a saved run). */
 	signal: string | null;
@@ -91,16 +101,28 @@ export async function runMeasured(
 	const pgrp = child.pid ?? 0;
 	const lastCpu = new Map<number, number>();
 	let peakTreeKb = 0;
+	let peakTreeAtMs = 0;
 	let maxSingleKb = 0;
+	const timeline: Array<[number, number]> = [];
+	const series: Array<[number, number, number]> = [];
 	let timedOut = false;
 	const poll = () => {
 		let treeKb = 0;
+		let largestKb = 0;
 		for (const [pid, sample] of groupMembers(pgrp)) {
 			treeKb += sample.rssKb;
-			maxSingleKb = Math.max(maxSingleKb, sample.rssKb);
+			largestKb = Math.max(largestKb, sample.rssKb);
 			lastCpu.set(pid, sample.cpuTicks);
 		}
-		peakTreeKb = Math.max(peakTreeKb, treeKb);
+		maxSingleKb = Math.max(maxSingleKb, largestKb);
+		const now = Date.now();
+		series.push([now, treeKb, largestKb]);
+		const elapsed = now - started;
+		if (treeKb > peakTreeKb) {
+			peakTreeKb = treeKb;
+			peakTreeAtMs = elapsed;
+		}
+		if (elapsed >= timeline.length * TIMELINE_MS) timeline.push([Math.round(elapsed / 1000), round1(treeKb / 1024)]);
 	};
 	const poller = setInterval(poll, POLL_MS);
 	const killer = setTimeout(() => {
@@ -129,10 +151,24 @@ export async function runMeasured(
 		cpuSource: gnu ? 'gnu-time' : 'proc-poll',
 		maxRssMb: round1(Math.max(gnu?.maxRssKb ?? 0, maxSingleKb) / 1024),
 		peakTreeRssMb: round1(peakTreeKb / 1024),
+		peakTreeAtS: round1(peakTreeAtMs / 1000),
+		rssTimeline: timeline,
+		series,
 		exitCode: useGnuTime && gnu?.signal ? null : code,
 		signal: gnu?.signal ?? signal,
 		timedOut,
 	};
+}
+
+/**
+ * The largest resident sets polled between two moments (epoch ms), in MB: the tree's and the
+ * largest single process's. Used to tell the memory a workflow needs while it runs (between n8n's
+ * startedAt and stoppedAt) from what `n8n execute` needs afterwards to print the whole execution.
+ */
+export function peakWithin(series: Array<[number, number, number]>, fromMs: number, toMs: number): { treeMb: number; largestMb: number } | undefined {
+	const inside = series.filter(([at]) => at >= fromMs && at <= toMs);
+	if (inside.length === 0) return undefined;
+	return { treeMb: round1(Math.max(...inside.map(([, tree]) => tree)) / 1024), largestMb: round1(Math.max(...inside.map(([, , largest]) => largest)) / 1024) };
 }
 
 export function round1(value: number): number {

@@ -12,7 +12,9 @@
  * Options: --sizes N,N (1000,10000) --repeats R (3) --graph-latency MS (80) --dest-latency MS (120)
  * --rate-limit PER_MINUTE (none) --timeout-min M (20, per run) --configs ours,peer[,entra] --out FILE
  * (JSON of every run, rewritten after each one; default under the system temp folder)
- * --keep-going (run a workflow again at a size after one of its runs there failed or timed out).
+ * --keep-going (run a workflow again at a size after one of its runs there failed or timed out)
+ * --phases full,noChange,changed1pct (which runs) --n8n-heap-mb MB (cap n8n's heap)
+ * --report FILE[,FILE] (print the tables and checks of saved --out files; runs nothing).
  *
  * Per size and repeat: fresh stand-ins (N users from makeUsers, one Freshservice account per
  * workflow), a fresh n8n user folder with the pack installed from its tarball and both workflows
@@ -35,7 +37,7 @@ import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser 
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type WorkflowJson } from '../test/e2e/support/n8n';
 import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, DEPARTMENTS, FRESHSERVICE_KEY, OFFICES, packThePack, readWorkflow, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
-import { latestExecution, loadAverage, median, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
+import { latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
 
 const ROOT = resolve(__dirname, '..');
 const PEER_WORKFLOW = join(ROOT, 'bench', 'peer-sync.json');
@@ -73,6 +75,12 @@ interface Settings {
 	tarball?: string;
 	out: string;
 	keepGoing: boolean;
+	/** --phases: which runs, in order (default full,noChange,changed1pct); later ones need the first. */
+	phases: Phase[];
+	/** --report FILE[,FILE]: print the tables and checks of saved results (--out files) and run nothing. */
+	report?: string[];
+	/** --n8n-heap-mb: caps n8n's JavaScript heap (NODE_OPTIONS=--max-old-space-size), to show what a run really needs. */
+	heapMb?: number;
 }
 
 interface RunRecord {
@@ -94,6 +102,11 @@ interface RunRecord {
 	/** n8n's own startedAt → stoppedAt. */
 	executionMs: number | null;
 	executionStatus: string | null;
+	/**
+	 * Largest resident set polled while the workflow ran (n8n's startedAt → stoppedAt): what a
+	 * scheduled run in `n8n start` needs, without `n8n execute` printing the execution afterwards.
+	 */
+	duringExecution?: { treeMb: number; largestMb: number };
 	storedBytes: number | null;
 	/** Ours: the run statistics Upsert Requester kept in the workflow's static data. */
 	syncRun?: Record<string, unknown>;
@@ -130,6 +143,12 @@ function parseArgs(argv: string[]): Settings {
 		tarball: value('tarball'),
 		out: value('out') ?? join(tmpdir(), `aad-sync-bench-${stamp}.json`),
 		keepGoing: argv.includes('--keep-going'),
+		phases: (value('phases') ?? PHASES.join(',')).split(',').map((phase) => {
+			if (!PHASES.includes(phase.trim() as Phase)) throw new Error(`--phases: '${phase}' is not one of ${PHASES.join(', ')}`);
+			return phase.trim() as Phase;
+		}),
+		report: value('report')?.split(',').map((file) => resolve(file.trim())),
+		heapMb: value('n8n-heap-mb') === undefined ? undefined : number('n8n-heap-mb', 0),
 	};
 }
 
@@ -284,6 +303,7 @@ async function runOnce(bench: Bench, settings: Settings, config: Config, context
 	const loadBefore = loadAverage();
 	// N8nInstance's environment: the same one its own `execute` uses.
 	const env = await n8n['environment']();
+	if (settings.heapMb) env.NODE_OPTIONS = `--max-old-space-size=${settings.heapMb}`;
 	const figures = await runMeasured(runtime.node, [runtime.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'], {
 		env,
 		cwd: n8n.userFolder,
@@ -298,6 +318,8 @@ async function runOnce(bench: Bench, settings: Settings, config: Config, context
 	for (const request of destination.requests) byMethod[request.method] = (byMethod[request.method] ?? 0) + 1;
 	const graphRequests = microsoft.graphRequests().length;
 	const executionMs = fresh?.startedAt && fresh.stoppedAt ? sqliteTime(fresh.stoppedAt) - sqliteTime(fresh.startedAt) : null;
+	const duringExecution = fresh?.startedAt && fresh.stoppedAt && figures.series ? peakWithin(figures.series, sqliteTime(fresh.startedAt), sqliteTime(fresh.stoppedAt)) : undefined;
+	delete figures.series;
 	const succeeded = fresh?.status === 'success';
 	const minutes = Math.round(settings.timeoutMs / 60_000);
 	const record: RunRecord = {
@@ -319,6 +341,7 @@ async function runOnce(bench: Bench, settings: Settings, config: Config, context
 		process: figures,
 		executionMs: Number.isFinite(executionMs) ? executionMs : null,
 		executionStatus: fresh?.status ?? null,
+		...(duringExecution ? { duringExecution } : {}),
 		storedBytes: fresh?.dataBytes ?? null,
 		requestersInDestination: destination.state.requesters.size,
 		outcome: figures.timedOut ? `did not finish within ${minutes} min` : succeeded ? 'ok' : 'failed',
@@ -337,7 +360,7 @@ function sqliteTime(text: string): number {
 }
 
 function notRun(config: Config, context: { size: number; repeat: number; phase: Phase; changedUsers: number }): RunRecord {
-	const figures: ProcessFigures = { wallMs: NaN, cpuMs: NaN, cpuSource: 'proc-poll', maxRssMb: NaN, peakTreeRssMb: NaN, exitCode: null, signal: null, timedOut: false };
+	const figures: ProcessFigures = { wallMs: NaN, cpuMs: NaN, cpuSource: 'proc-poll', maxRssMb: NaN, peakTreeRssMb: NaN, peakTreeAtS: NaN, rssTimeline: [], exitCode: null, signal: null, timedOut: false };
 	return {
 		...context,
 		config,
@@ -362,7 +385,8 @@ function describe(record: RunRecord): string {
 	return (
 		`${record.config} ${record.phase} #${record.repeat}: ${record.outcome}, graph ${record.graphRequests}, destination ${record.destinationRequests} ` +
 		`(writes ${record.destinationWrites}), wall ${(p.wallMs / 1000).toFixed(1)} s, execution ${record.executionMs === null ? '?' : (record.executionMs / 1000).toFixed(1)} s, ` +
-		`cpu ${(p.cpuMs / 1000).toFixed(1)} s, max rss ${p.maxRssMb} MB, tree ${p.peakTreeRssMb} MB, stored ${record.storedBytes ?? '?'} B, load ${record.loadBefore}`
+		`cpu ${(p.cpuMs / 1000).toFixed(1)} s, max rss ${p.maxRssMb} MB, tree ${p.peakTreeRssMb} MB at ${p.peakTreeAtS} s, ` +
+		`while running: largest ${record.duringExecution?.largestMb ?? '?'} MB, tree ${record.duringExecution?.treeMb ?? '?'} MB, stored ${record.storedBytes ?? '?'} B, load ${record.loadBefore}`
 	);
 }
 
@@ -381,6 +405,8 @@ interface Row {
 	cpuS?: number;
 	maxRssMb?: number;
 	treeRssMb?: number;
+	runRssMb?: number;
+	runTreeMb?: number;
 	storedMb?: number;
 	outcomes: string[];
 }
@@ -410,6 +436,8 @@ function summarise(records: RunRecord[]): Row[] {
 					cpuS: pick((record) => record.process.cpuMs / 1000),
 					maxRssMb: pick((record) => record.process.maxRssMb),
 					treeRssMb: pick((record) => record.process.peakTreeRssMb),
+					runRssMb: pick((record) => record.duringExecution?.largestMb),
+					runTreeMb: pick((record) => record.duringExecution?.treeMb),
 					storedMb: pick((record) => (record.storedBytes === null ? null : record.storedBytes / 1024 / 1024)),
 					outcomes: [...new Set(runs.map((record) => record.outcome))],
 				});
@@ -434,23 +462,23 @@ const format = (value: number | undefined, digits = 0) => (value === undefined ?
 
 function table(records: RunRecord[]): string {
 	const lines = [
-		'| users | workflow | run | ok/runs | Graph req. | dest. req. | dest. writes | wall s | exec. s | CPU s | max RSS MB | tree RSS MB | stored MB |',
-		'|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+		'| users | workflow | run | ok/runs | Graph req. | dest. req. | dest. writes | wall s | exec. s | CPU s | max RSS MB | tree RSS MB | while running: max RSS MB | while running: tree MB | stored MB |',
+		'|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 	];
 	for (const row of summarise(records)) {
 		const outcome = row.ok === row.runs ? `${row.ok}/${row.runs}` : `${row.ok}/${row.runs} (${row.outcomes.filter((o) => o !== 'ok').join('; ')})`;
 		lines.push(
-			`| ${row.size} | ${row.config} | ${row.config === 'empty' ? 'Manual Trigger alone (n8n start-up)' : PHASE_LABEL[row.phase]} | ${outcome} | ${format(row.graph)} | ${format(row.destination)} | ${format(row.writes)} | ${format(row.wallS, 1)} | ${format(row.executionS, 1)} | ${format(row.cpuS, 1)} | ${format(row.maxRssMb)} | ${format(row.treeRssMb)} | ${format(row.storedMb, 2)} |`,
+			`| ${row.size} | ${row.config} | ${row.config === 'empty' ? 'Manual Trigger alone (n8n start-up)' : PHASE_LABEL[row.phase]} | ${outcome} | ${format(row.graph)} | ${format(row.destination)} | ${format(row.writes)} | ${format(row.wallS, 1)} | ${format(row.executionS, 1)} | ${format(row.cpuS, 1)} | ${format(row.maxRssMb)} | ${format(row.treeRssMb)} | ${format(row.runRssMb)} | ${format(row.runTreeMb)} | ${format(row.storedMb, 2)} |`,
 		);
 	}
-	lines.push('', '| users | run | vs | total requests ours/other | wall time ours/other | CPU ours/other | max RSS ours/other |', '|---:|---|---|---:|---:|---:|---:|');
+	lines.push('', '| users | run | vs | total requests ours/other | wall time ours/other | CPU ours/other | max RSS ours/other | max RSS while running ours/other |', '|---:|---|---|---:|---:|---:|---:|---:|');
 	const total = (record: RunRecord) => record.graphRequests + record.signInRequests + record.destinationRequests;
 	for (const size of new Set(records.map((record) => record.size))) {
 		for (const other of ['peer', 'entra'] as Config[]) {
 			if (!records.some((record) => record.config === other)) continue;
 			for (const phase of PHASES) {
 				lines.push(
-					`| ${size} | ${PHASE_LABEL[phase]} | ${other} | ${format(ratio(records, size, phase, total, other), 4)} | ${format(ratio(records, size, phase, (record) => record.process.wallMs, other), 3)} | ${format(ratio(records, size, phase, (record) => record.process.cpuMs, other), 3)} | ${format(ratio(records, size, phase, (record) => record.process.maxRssMb, other), 3)} |`,
+					`| ${size} | ${PHASE_LABEL[phase]} | ${other} | ${format(ratio(records, size, phase, total, other), 4)} | ${format(ratio(records, size, phase, (record) => record.process.wallMs, other), 3)} | ${format(ratio(records, size, phase, (record) => record.process.cpuMs, other), 3)} | ${format(ratio(records, size, phase, (record) => record.process.maxRssMb, other), 3)} | ${format(ratio(records, size, phase, (record) => record.duringExecution?.largestMb ?? NaN, other), 3)} |`,
 				);
 			}
 		}
@@ -503,6 +531,12 @@ function buildTarball(settings: Settings): string {
 
 async function main(): Promise<void> {
 	const settings = parseArgs(process.argv.slice(2));
+	if (settings.report) {
+		// Results of several invocations (e.g. ours and the peer run separately) read together.
+		const saved = settings.report.flatMap((file) => (JSON.parse(readFileSync(file, 'utf8')) as { records: RunRecord[] }).records);
+		process.stdout.write(`${table(saved)}\n\n${checks(saved)}\n`);
+		return;
+	}
 	const tarball = buildTarball(settings);
 	const records: RunRecord[] = [];
 	const save = () =>
@@ -519,7 +553,7 @@ async function main(): Promise<void> {
 				records.push(await runOnce(bench, settings, 'empty', { size, repeat, phase: 'full', changedUsers: 0 }));
 				log(describe(records[records.length - 1]));
 				let changedUsers = 0;
-				for (const phase of PHASES) {
+				for (const phase of settings.phases) {
 					if (phase === 'changed1pct') changedUsers = changeOnePercent(bench.microsoft, users, repeat);
 					for (const config of settings.configs) {
 						const context = { size, repeat, phase, changedUsers: phase === 'changed1pct' ? changedUsers : 0 };
