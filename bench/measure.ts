@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { N8nRuntime } from '../test/e2e/support/n8n';
+import type { MicrosoftStandIn, SeedUser } from '../test/fixtures/standins/microsoft';
 
 const POLL_MS = 200;
 const TIMELINE_MS = 5000;
@@ -169,6 +170,58 @@ export function peakWithin(series: Array<[number, number, number]>, fromMs: numb
 	const inside = series.filter(([at]) => at >= fromMs && at <= toMs);
 	if (inside.length === 0) return undefined;
 	return { treeMb: round1(Math.max(...inside.map(([, tree]) => tree)) / 1024), largestMb: round1(Math.max(...inside.map(([, , largest]) => largest)) / 1024) };
+}
+
+/**
+ * Polls a long-running process group (e.g. `n8n start`) every POLL_MS; window() returns the peak
+ * resident sets and the CPU time spent since the previous window() call.
+ */
+export function watchGroup(pgrp: number): { window(): { peakTreeMb: number; peakLargestMb: number; cpuMs: number; lastTreeMb: number }; stop(): void } {
+	let peakTreeKb = 0;
+	let peakLargestKb = 0;
+	let lastTreeKb = 0;
+	const cpu = new Map<number, number>();
+	const cpuTotal = () => [...cpu.values()].reduce((sum, ticks) => sum + ticks, 0);
+	const poll = () => {
+		let treeKb = 0;
+		for (const [pid, sample] of groupMembers(pgrp)) {
+			treeKb += sample.rssKb;
+			peakLargestKb = Math.max(peakLargestKb, sample.rssKb);
+			cpu.set(pid, sample.cpuTicks);
+		}
+		lastTreeKb = treeKb;
+		peakTreeKb = Math.max(peakTreeKb, treeKb);
+	};
+	poll();
+	let cpuAtStart = cpuTotal();
+	const timer = setInterval(poll, POLL_MS);
+	return {
+		window() {
+			poll();
+			const figures = {
+				peakTreeMb: round1(peakTreeKb / 1024),
+				peakLargestMb: round1(peakLargestKb / 1024),
+				cpuMs: Math.round(((cpuTotal() - cpuAtStart) * 1000) / CLOCK_TICKS_PER_SECOND),
+				lastTreeMb: round1(lastTreeKb / 1024),
+			};
+			peakTreeKb = lastTreeKb;
+			peakLargestKb = 0;
+			cpuAtStart = cpuTotal();
+			return figures;
+		},
+		stop: () => clearInterval(timer),
+	};
+}
+
+/** Spread over the directory: every k-th enabled user with an address gets a new job title. */
+export function changeOnePercent(microsoft: MicrosoftStandIn, users: SeedUser[], repeat: number): number {
+	const syncable = users.filter((user) => user.accountEnabled !== false && (user.mail || user.userPrincipalName));
+	const count = Math.max(1, Math.ceil(users.length / 100));
+	const step = Math.floor(syncable.length / count);
+	for (let index = 0; index < count; index += 1) {
+		microsoft.state.updateUser(syncable[index * step].id, { jobTitle: `Benchmark change ${repeat}-${index}` });
+	}
+	return count;
 }
 
 export function round1(value: number): number {

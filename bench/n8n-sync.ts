@@ -37,7 +37,7 @@ import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser 
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type WorkflowJson } from '../test/e2e/support/n8n';
 import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, DEPARTMENTS, FRESHSERVICE_KEY, OFFICES, packThePack, readWorkflow, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
-import { latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
+import { changeOnePercent, latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
 
 const ROOT = resolve(__dirname, '..');
 const PEER_WORKFLOW = join(ROOT, 'bench', 'peer-sync.json');
@@ -206,17 +206,6 @@ function entraCredential(microsoft: MicrosoftStandIn): CredentialJson {
 			oauthTokenData: { token_type: 'Bearer', access_token: ENTRA_ACCESS_TOKEN, expires_in: 86_400, refresh_token: 'FAKE-bench-refresh-token' },
 		},
 	};
-}
-
-/** Spread over the directory: every k-th enabled user with an address gets a new job title. */
-function changeOnePercent(microsoft: MicrosoftStandIn, users: SeedUser[], repeat: number): number {
-	const syncable = users.filter((user) => user.accountEnabled !== false && (user.mail || user.userPrincipalName));
-	const count = Math.max(1, Math.ceil(users.length / 100));
-	const step = Math.floor(syncable.length / count);
-	for (let index = 0; index < count; index += 1) {
-		microsoft.state.updateUser(syncable[index * step].id, { jobTitle: `Benchmark change ${repeat}-${index}` });
-	}
-	return count;
 }
 
 interface Bench {
