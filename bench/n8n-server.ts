@@ -16,11 +16,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFreshserviceStandIn } from '../test/fixtures/standins/freshservice';
-import { makeUsers, startMicrosoftStandIn } from '../test/fixtures/standins/microsoft';
+import { makeUsers } from '../test/fixtures/standins/microsoft';
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance } from '../test/e2e/support/n8n';
-import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, DEPARTMENTS, FRESHSERVICE_KEY, OFFICES, packThePack, readWorkflow, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
+import { credentialsFor, packThePack, readWorkflow, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW } from '../test/e2e/support/sandbox';
+import { startBenchFreshservice, startBenchMicrosoft } from './standins';
 import { changeOnePercent, latestExecution, loadAverage, round1, watchGroup, workflowStaticData } from './measure';
 
 const ROOT = resolve(__dirname, '..');
@@ -90,22 +90,8 @@ async function main(): Promise<void> {
 	for (const size of settings.sizes) {
 		const users = makeUsers(size);
 		const tls = createTestTls();
-		const microsoft = await startMicrosoftStandIn({
-			tls,
-			tenantId: TENANT_ID,
-			tenantName: 'Contoso (benchmark)',
-			apps: [{ clientId: CLIENT_ID, displayName: 'Requester Sync (benchmark)', secret: CLIENT_SECRET, roles: APP_ROLES, directoryRoles: ['User Administrator'] }],
-			users,
-			latencyMs: settings.graphLatencyMs,
-		});
-		const freshservice = await startFreshserviceStandIn({
-			tls,
-			apiKey: FRESHSERVICE_KEY,
-			departments: DEPARTMENTS.map((name, index) => ({ id: 100 + index, name })),
-			locations: OFFICES.map((name, index) => ({ id: 200 + index, name })),
-			latencyMs: settings.destinationLatencyMs,
-			indexEmails: true,
-		});
+		const microsoft = await startBenchMicrosoft(tls, users, settings.graphLatencyMs);
+		const freshservice = await startBenchFreshservice(tls, settings.destinationLatencyMs);
 		const n8n = new N8nInstance({ runtime, env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
 		try {
 			await n8n.installPackage(tarball);

@@ -32,11 +32,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../test/fixtures/standins/freshservice';
-import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser } from '../test/fixtures/standins/microsoft';
+import type { FreshserviceStandIn } from '../test/fixtures/standins/freshservice';
+import { makeUsers, type MicrosoftStandIn, type SeedUser } from '../test/fixtures/standins/microsoft';
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type WorkflowJson } from '../test/e2e/support/n8n';
-import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, DEPARTMENTS, FRESHSERVICE_KEY, OFFICES, packThePack, readWorkflow, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
+import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, FRESHSERVICE_KEY, packThePack, readWorkflow, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
+import { startBenchFreshservice, startBenchMicrosoft } from './standins';
 import { changeOnePercent, latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
 
 const ROOT = resolve(__dirname, '..');
@@ -220,24 +221,8 @@ interface Bench {
 async function setUp(settings: Settings, users: SeedUser[], tarball: string, installedNodes: { folder?: string }): Promise<Bench> {
 	const runtime = ensureRuntime();
 	const tls = createTestTls();
-	const microsoft = await startMicrosoftStandIn({
-		tls,
-		tenantId: TENANT_ID,
-		tenantName: 'Contoso (benchmark)',
-		apps: [{ clientId: CLIENT_ID, displayName: 'Requester Sync (benchmark)', secret: CLIENT_SECRET, roles: APP_ROLES, directoryRoles: ['User Administrator'] }],
-		users,
-		latencyMs: settings.graphLatencyMs,
-	});
-	const destination = () =>
-		startFreshserviceStandIn({
-			tls,
-			apiKey: FRESHSERVICE_KEY,
-			departments: DEPARTMENTS.map((name, index) => ({ id: 100 + index, name })),
-			locations: OFFICES.map((name, index) => ({ id: 200 + index, name })),
-			latencyMs: settings.destinationLatencyMs,
-			rateLimitPerMinute: settings.rateLimitPerMinute,
-			indexEmails: true,
-		});
+	const microsoft = await startBenchMicrosoft(tls, users, settings.graphLatencyMs);
+	const destination = () => startBenchFreshservice(tls, settings.destinationLatencyMs, settings.rateLimitPerMinute);
 	const destinations: Partial<Record<Config, FreshserviceStandIn>> = {};
 	for (const config of settings.configs) destinations[config] = await destination();
 	const n8n = new N8nInstance({ runtime, env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
