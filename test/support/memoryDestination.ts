@@ -24,7 +24,7 @@ export class MemoryDestination implements RequesterDestination {
 		return pick(requester, this.supportedFields);
 	}
 
-	writes(): Array<{ call: Call; id?: string; body?: unknown }> {
+	writes(): Array<{ call: Call; id?: string; body?: unknown; managerId?: string }> {
 		return this.calls.filter((c) => WRITES.includes(c.call));
 	}
 

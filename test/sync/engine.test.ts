@@ -1,6 +1,7 @@
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import type { Requester } from '../../nodes/shared/requester/model';
 import { MANAGER_ROUNDS, runRequesterSync, type SyncInput, type SyncOptions, type SyncRecords } from '../../nodes/shared/sync/engine';
+import { DestinationValidationError } from '../../nodes/shared/destinations/types';
 import { MemoryDestination, serviceUnavailable } from '../support/memoryDestination';
 
 const OPTIONS: SyncOptions = { dryRun: false, safeguard: { maxCount: 500, maxPercent: 50 }, concurrency: 4, deactivateDisabled: true };
@@ -144,6 +145,22 @@ describe('runRequesterSync', () => {
 		const result = await sync(destination, input([requester(9, { accountEnabled: false }), requester(1, { manager: managerOf(9) })], { completeRead: false, mode: 'incremental' }), first.records, { concurrency: 1 });
 		expect(result.outcomes[0]).toMatchObject({ status: 'done', action: 'unchanged' });
 		expect(destination.writes()[0]).toEqual({ call: 'create', body: 'user1@contoso.test' });
+	});
+
+	it('creates without the manager when a create is refused for the manager alone, and lets the second pass report it', async () => {
+		const destination = new MemoryDestination();
+		const refusal = new DestinationValidationError('Validation failed', 400, [{ field: 'manager', message: 'It should be the id of an existing requester', code: 'invalid_value' }]);
+		destination.failures.push({ call: 'create', error: refusal, when: (_id, r) => r?.email === 'user1@contoso.test' });
+		destination.failures.push({ call: 'setManager', error: refusal });
+		const result = await sync(destination, input([requester(1, { manager: managerOf(9) }), requester(9)]), EMPTY);
+		expect(destination.writes().map((w) => [w.call, w.body, w.managerId])).toEqual([
+			['create', 'user9@contoso.test', undefined],
+			['create', 'user1@contoso.test', result.records.links[requester(9).azureObjectId]],
+			['create', 'user1@contoso.test', undefined],
+			['setManager', result.records.links[requester(9).azureObjectId], undefined],
+		]);
+		expect(result.run).toMatchObject({ created: 2, managersLinked: 0, failed: 1 });
+		expect(result.outcomes[0]).toMatchObject({ action: 'create', status: 'done', manager: { status: 'failed' } });
 	});
 
 	it('falls back to the second pass when the destination ignores the manager in a create, counting the link once', async () => {

@@ -190,7 +190,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			switch (outcome.action) {
 				case 'create': {
 					const managerId = managerReadyFor(task);
-					const created = await destination.create(task.requester!, managerId === undefined ? undefined : { managerId });
+					const created = await createWithManager(task.requester!, managerId);
 					task.record = created;
 					outcome.destinationId = created.id;
 					counts.created++;
@@ -232,6 +232,21 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			if (isCredentialRejected(error)) throw error;
 			const summary = describeError(error);
 			fail(task, 'destination', summary.code, summary.message, error instanceof DestinationValidationError ? error.reasons : undefined);
+		}
+	}
+
+	/**
+	 * A create that carries the manager and is refused for the manager alone is sent again without
+	 * it: the requester is created, and the second pass links (or reports) the manager as before.
+	 */
+	async function createWithManager(requester: Requester, managerId: string | undefined): Promise<DestinationRecord> {
+		if (managerId === undefined) return await destination.create(requester);
+		try {
+			return await destination.create(requester, { managerId });
+		} catch (error) {
+			const refusedManagerOnly = error instanceof DestinationValidationError && error.reasons.length > 0 && error.reasons.every((reason) => reason.field === 'manager');
+			if (!refusedManagerOnly) throw error;
+			return await destination.create(requester);
 		}
 	}
 
