@@ -13,7 +13,7 @@
  * (40, per run) --save-success none|all (none: the shipped setting) --tarball FILE --out FILE.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeUsers } from '../test/fixtures/standins/microsoft';
@@ -171,6 +171,7 @@ async function main(): Promise<void> {
 			await n8n.dispose();
 			await microsoft.close();
 			await freshservice.close();
+			rmSync(tls.dir, { recursive: true, force: true });
 		}
 	}
 	process.stdout.write(`${JSON.stringify(runs, null, 2)}\nEvery run: ${settings.out}\n`);
