@@ -14,6 +14,8 @@
  * (JSON of every run, rewritten after each one; default under the system temp folder)
  * --keep-going (run a workflow again at a size after one of its runs there failed or timed out)
  * --phases full,noChange,changed1pct (which runs) --n8n-heap-mb MB (cap n8n's heap)
+ * --first-repeat K (number the repeats from K, so a long series can be split over several
+ * invocations and read together with --report: e.g. --repeats 1 --first-repeat 2)
  * --report FILE[,FILE] (print the tables and checks of saved --out files; runs nothing).
  *
  * Per size and repeat: fresh stand-ins (N users from makeUsers, one Freshservice account per
@@ -68,6 +70,8 @@ const PHASE_LABEL: Record<Phase, string> = { full: 'first (full) run', noChange:
 interface Settings {
 	sizes: number[];
 	repeats: number;
+	/** --first-repeat: the number of the first repeat (default 1); also seeds which users the 1% run changes. */
+	firstRepeat: number;
 	graphLatencyMs: number;
 	destinationLatencyMs: number;
 	rateLimitPerMinute?: number;
@@ -130,9 +134,12 @@ function parseArgs(argv: string[]): Settings {
 	};
 	const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 	const rateLimit = value('rate-limit');
+	const firstRepeat = number('first-repeat', 1);
+	if (!Number.isInteger(firstRepeat) || firstRepeat < 1) throw new Error(`--first-repeat must be a whole number from 1, got '${value('first-repeat')}'`);
 	return {
 		sizes: (value('sizes') ?? '1000,10000').split(',').map((size) => Number(size.trim())),
 		repeats: number('repeats', 3),
+		firstRepeat,
 		graphLatencyMs: number('graph-latency', 80),
 		destinationLatencyMs: number('dest-latency', 120),
 		rateLimitPerMinute: rateLimit === undefined ? undefined : Number(rateLimit),
@@ -520,8 +527,9 @@ async function main(): Promise<void> {
 	const givenUp = new Set<string>();
 	for (const size of settings.sizes) {
 		const users = makeUsers(size);
-		for (let repeat = 1; repeat <= settings.repeats; repeat += 1) {
-			log(`${size} users, repeat ${repeat}/${settings.repeats}: setting up`);
+		const lastRepeat = settings.firstRepeat + settings.repeats - 1;
+		for (let repeat = settings.firstRepeat; repeat <= lastRepeat; repeat += 1) {
+			log(`${size} users, repeat ${repeat} (of ${settings.firstRepeat}–${lastRepeat}): setting up`);
 			const bench = await setUp(settings, users, tarball, installedNodes);
 			try {
 				records.push(await runOnce(bench, settings, 'empty', { size, repeat, phase: 'full', changedUsers: 0 }));
