@@ -477,7 +477,8 @@ function checks(records: RunRecord[]): string {
 			const unsuccessful = records.filter((record) => record.size === size && record.config === 'ours' && record.phase === phase && record.outcome !== 'ok');
 			if (unsuccessful.length > 0) lines.push(`${size}: ours, ${PHASE_LABEL[phase]}: ${unsuccessful.length} run(s) without success: ${[...new Set(unsuccessful.map((record) => record.outcome))].join('; ')}`);
 		}
-		const ours = (phase: Phase) => records.filter((record) => record.size === size && record.config === 'ours' && record.phase === phase && record.outcome === 'ok');
+		const okRuns = (config: Config, phase: Phase) => records.filter((record) => record.size === size && record.config === config && record.phase === phase && record.outcome === 'ok');
+		const ours = (phase: Phase) => okRuns('ours', phase);
 		const floor = Math.ceil(size / 999) + 1;
 		const full = ours('full');
 		if (full.length > 0) {
@@ -505,7 +506,7 @@ function checks(records: RunRecord[]): string {
 		}
 		// "Every configuration at least 3 times": per configuration, the fewest successful repeats of its three runs (0 when absent).
 		const repeats = (['ours', 'peer', 'entra'] as Config[]).map((config) => {
-			const okRepeats = (phase: Phase) => new Set(records.filter((record) => record.size === size && record.config === config && record.phase === phase && record.outcome === 'ok').map((record) => record.repeat)).size;
+			const okRepeats = (phase: Phase) => new Set(okRuns(config, phase).map((record) => record.repeat)).size;
 			return { config, fewest: Math.min(...PHASES.map(okRepeats)) };
 		});
 		lines.push(`${size}: successful repeats (fewest of the three runs) ${repeats.map(({ config, fewest }) => `${config} ${fewest}`).join(', ')} (need ≥ 3 each): ${repeats.every(({ fewest }) => fewest >= 3) ? 'MET' : 'NOT MET'}`);
