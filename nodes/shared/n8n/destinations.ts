@@ -86,33 +86,43 @@ export const destinationProperties: INodeProperties[] = [
 	destinationOptions,
 ];
 
-/** A credential test that throws still answers the Test button, with the error in plain words. */
-function answering(test: ICredentialTestFunction): ICredentialTestFunction {
+type LoadOptions = (this: ILoadOptionsFunctions) => Promise<INodePropertyOptions[]>;
+
+/** The destination's credential test, except that a throw still answers the Test button, in plain words. */
+function answering(tests: Record<string, ICredentialTestFunction>, name: string): ICredentialTestFunction {
 	return async function (this, credential) {
 		try {
-			return await test.call(this, credential);
+			return await tests[name].call(this, credential);
 		} catch (error) {
 			return { status: 'Error', message: describeError(error).message };
 		}
 	};
 }
 
-type LoadOptions = (this: ILoadOptionsFunctions) => Promise<INodePropertyOptions[]>;
-
-/** A dropdown whose loader throws shows an n8n error in the editor. */
-function withNodeErrors(load: LoadOptions): LoadOptions {
+/** The destination's dropdown loader, except that a throw shows as an n8n error in the editor. */
+function withNodeErrors(loaders: Record<string, LoadOptions>, name: string): LoadOptions {
 	return async function (this: ILoadOptionsFunctions) {
 		try {
-			return await load.call(this);
+			return await loaders[name].call(this);
 		} catch (error) {
 			throw toNodeError(this.getNode(), error);
 		}
 	};
 }
 
+function merged<F, W>(pick: (destination: DestinationDescriptor) => Record<string, F> | undefined, wrap: (functions: Record<string, F>, name: string) => W): Record<string, W> {
+	return Object.fromEntries(
+		entries.flatMap(([, destination]) => {
+			const functions = pick(destination) ?? {};
+			return Object.keys(functions).map((name) => [name, wrap(functions, name)]);
+		}),
+	);
+}
+
+/** Every destination's credential tests and dropdown loaders, under their own names. */
 export const destinationMethods: { credentialTest: Record<string, ICredentialTestFunction>; loadOptions: Record<string, LoadOptions> } = {
-	credentialTest: Object.fromEntries(entries.flatMap(([, destination]) => Object.entries(destination.methods.credentialTest).map(([name, test]) => [name, answering(test)]))),
-	loadOptions: Object.fromEntries(entries.flatMap(([, destination]) => Object.entries(destination.methods.loadOptions ?? {}).map(([name, load]) => [name, withNodeErrors(load)]))),
+	credentialTest: merged((destination) => destination.methods.credentialTest, answering),
+	loadOptions: merged((destination) => destination.methods.loadOptions, withNodeErrors),
 };
 
 export interface DestinationSettings {
