@@ -77,7 +77,7 @@ export class AzureAdAccountAction implements INodeType {
 					description: 'The account is protected. Turn off "Fail on Refusal" to get the refusal as an item instead.',
 				});
 			}
-			return { json };
+			return { json, pairedItem: { item: index } };
 		});
 		return [results];
 	}
