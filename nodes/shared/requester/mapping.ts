@@ -9,6 +9,8 @@ import {
 import {
 	REQUESTER_FIELDS,
 	SSO_KEY_KINDS,
+	emptyFieldValue,
+	emptyRequester,
 	getRequesterField,
 	isRequesterFieldId,
 	normaliseKey,
@@ -294,10 +296,6 @@ interface FieldResolution {
 	reason?: FieldReason;
 }
 
-function emptyValue(spec: RequesterFieldSpec): MappedValue {
-	return spec.kind === 'list' ? [] : null;
-}
-
 function shapeForField(spec: RequesterFieldSpec, value: TextValue): MappedValue {
 	if (spec.kind === 'list') return typeof value === 'string' ? [value] : [...new Set(value)];
 	// A list reaching a single-value field means "first" unless a `join` said otherwise.
@@ -312,7 +310,7 @@ function unsupported(
 	return {
 		usedSource: source,
 		rawValue,
-		value: emptyValue(spec),
+		value: emptyFieldValue(spec),
 		reason: {
 			field: spec.id,
 			code: 'unsupported_value',
@@ -328,7 +326,7 @@ function finish(
 	text: TextValue | null,
 ): FieldResolution {
 	const { spec, transforms, separator } = compiledRule;
-	if (text === null) return { usedSource, rawValue, value: emptyValue(spec) };
+	if (text === null) return { usedSource, rawValue, value: emptyFieldValue(spec) };
 	const value = shapeForField(spec, applyTransforms(text, transforms, separator));
 	return { usedSource, rawValue, value };
 }
@@ -373,7 +371,7 @@ function resolveField(user: GraphUser, compiledRule: CompiledRule): FieldResolut
 		if (text !== null) return finish(compiledRule, source.info.path, raw, text);
 	}
 	const firstRaw = sources.length > 0 ? readPath(user, sources[0].segments) : null;
-	return { usedSource: null, rawValue: nullWhenUndefined(firstRaw), value: emptyValue(spec) };
+	return { usedSource: null, rawValue: nullWhenUndefined(firstRaw), value: emptyFieldValue(spec) };
 }
 
 function deriveSsoKey(
@@ -409,38 +407,13 @@ interface Evaluation {
 	reasons: FieldReason[];
 }
 
-/** Every draft starts with the same properties in the same order, so V8 keeps one compact shape. */
 function newDraft(user: GraphUser, login: LoginSettings): RequesterDraft {
-	return {
-		azureObjectId: textOf(user.id) ?? '',
-		// Only an explicit false disables: a value that was not selected must never deactivate.
-		accountEnabled: user.accountEnabled !== false,
-		ssoKey: undefined,
-		allowLogin: login.allowLogin,
-		username: null,
-		fullName: null,
-		firstName: null,
-		lastName: null,
-		email: null,
-		phone: null,
-		landline: null,
-		tags: [],
-		manager: null,
-		department: null,
-		jobTitle: null,
-		company: null,
-		employeeId: null,
-		employeeType: null,
-		officeLocation: null,
-		division: null,
-		costCenter: null,
-		hireDate: null,
-		street: null,
-		city: null,
-		state: null,
-		postalCode: null,
-		country: null,
-	};
+	const draft = emptyRequester();
+	draft.azureObjectId = textOf(user.id) ?? '';
+	// Only an explicit false disables: a value that was not selected must never deactivate.
+	draft.accountEnabled = user.accountEnabled !== false;
+	draft.allowLogin = login.allowLogin;
+	return draft;
 }
 
 function evaluate(user: GraphUser, { mapping, rules }: CompiledMapping): Evaluation {
