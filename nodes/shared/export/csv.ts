@@ -1,6 +1,7 @@
 /**
  * CSV files for people who open them in Excel: csv-stringify does the quoting; cells that a
- * spreadsheet would run as a formula (= + - @, tab, CR) are neutralised with a leading apostrophe.
+ * spreadsheet would run as a formula are neutralised with a leading apostrophe. Every CSV the
+ * pack writes goes through toCsv (Export Unsynced, the SSO audit).
  */
 import { stringifyCsv } from '../vendor';
 
@@ -9,7 +10,13 @@ export interface CsvColumn<T> {
 	value: (row: T) => string | number | boolean | null | undefined;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A formula starts with = + - @ (a tab or CR first is also read as one), possibly after
+ * whitespace that some spreadsheet programs trim before they evaluate: spaces, tabs, CR, LF and the
+ * Unicode spaces (\s covers NBSP, the en/em spaces, U+2028/2029, U+3000, U+FEFF), plus the
+ * zero-width characters that are invisible in a cell.
+ */
+const FORMULA_START = /^[\s\u200B-\u200D\u2060\u180E]*[=+\-@]|^[\t\r]/u;
 
 /** A value a spreadsheet would evaluate becomes plain text; everything else is left as it is. */
 export function neutraliseFormula(value: string): string {
