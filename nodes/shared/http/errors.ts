@@ -56,7 +56,8 @@ export class NetworkError extends Error {
 	}
 }
 
-const SENSITIVE_QUERY_KEYS = /^(api[_-]?key|access[_-]?token|token|client[_-]?secret|password|code|sig|signature)$/i;
+/** A query name that looks secret: any of these anywhere in it, case-insensitive (api_key, sig, sv_token, Password…). */
+const SENSITIVE_QUERY_NAME = /key|secret|token|sig|pass|code/i;
 
 /** Drops credentials a URL may carry (user:password@, secret-looking query parameters). */
 export function redactUrl(url: string): string {
@@ -65,10 +66,11 @@ export function redactUrl(url: string): string {
 		parsed.username = '';
 		parsed.password = '';
 		for (const key of [...parsed.searchParams.keys()]) {
-			if (SENSITIVE_QUERY_KEYS.test(key)) parsed.searchParams.set(key, 'REDACTED');
+			if (SENSITIVE_QUERY_NAME.test(key)) parsed.searchParams.set(key, 'REDACTED');
 		}
 		return parsed.toString();
 	} catch {
-		return url;
+		// Not a URL we can read: keep neither a user part nor the query.
+		return url.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/s, '?REDACTED');
 	}
 }
