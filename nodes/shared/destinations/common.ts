@@ -3,7 +3,7 @@
  * and the Azure object id live, validation errors in canonical field names, and the create that
  * never duplicates a requester after a dropped connection.
  */
-import { HttpError, NetworkError } from '../http/errors';
+import { HttpError, NetworkError, type ServiceFieldError } from '../http/errors';
 import { backoffDelay, decideRetry, type RetryPolicy } from '../http/retry';
 import { headerValue, sleep as realSleep, type ErrorBodyReader } from '../http/request';
 import {
@@ -96,12 +96,6 @@ export function chooseFields<F extends RequesterFieldId>(supported: readonly F[]
 	return supported.filter((field) => chosen.includes(field));
 }
 
-interface ServiceFieldError {
-	field: string;
-	message: string;
-	code?: string;
-}
-
 /** `{ description|message, errors: [{ field, message, code }] }`, the shape Freshservice and the generic contract share. */
 function readFieldErrors(body: unknown): { summary?: string; errors: ServiceFieldError[] } {
 	if (!body || typeof body !== 'object') return { errors: [] };
@@ -134,6 +128,8 @@ export const readFieldErrorBody: ErrorBodyReader = (body, headers) => {
 		code: typeof bodyCode === 'string' ? bodyCode : errors[0]?.code,
 		message: message || (typeof body === 'string' && body ? body.slice(0, 300) : undefined),
 		requestId,
+		fieldErrors: errors,
+		summary,
 	};
 };
 
@@ -146,7 +142,7 @@ const VALIDATION_STATUSES = new Set([400, 409, 422]);
  */
 export function asValidationError(error: unknown, toCanonical: (serviceField: string) => string, destination: string): unknown {
 	if (!(error instanceof HttpError) || !VALIDATION_STATUSES.has(error.status)) return error;
-	const { summary, errors } = readFieldErrors(error.body);
+	const { summary, fieldErrors: errors } = error;
 	const reasons = errors.map((item) => ({
 		field: item.field ? toCanonical(item.field) : 'requester',
 		message: item.field && toCanonical(item.field) !== item.field ? `${item.message} (${destination} field ${item.field})` : item.message,

@@ -1,7 +1,16 @@
 /**
  * Typed errors of the neutral HTTP layer. Messages carry the service's own words, status and
- * request id: never request headers, bodies we sent, tokens or secrets.
+ * request id: never request headers, bodies we sent, tokens or secrets. The response body itself
+ * is not kept (a service may echo what we sent); only what the error reader took from it.
  */
+
+/** One field-level reason a service gave for refusing a write. */
+export interface ServiceFieldError {
+	field: string;
+	message: string;
+	code?: string;
+}
+
 export class HttpError extends Error {
 	readonly status: number;
 	/** The service's error code (Graph `error.code`, Freshservice `code`), when it sent one. */
@@ -10,8 +19,10 @@ export class HttpError extends Error {
 	readonly requestId: string | undefined;
 	readonly method: string;
 	readonly url: string;
-	/** The parsed response body, for callers that read field-level details (never our request). */
-	readonly body: unknown;
+	/** The service's field-level reasons, as its error reader extracted them (empty when none). */
+	readonly fieldErrors: readonly ServiceFieldError[];
+	/** The service's summary line apart from the field reasons, when its reader found one. */
+	readonly summary: string | undefined;
 	readonly attempts: number;
 
 	constructor(init: {
@@ -21,7 +32,8 @@ export class HttpError extends Error {
 		requestId?: string;
 		method: string;
 		url: string;
-		body?: unknown;
+		fieldErrors?: readonly ServiceFieldError[];
+		summary?: string;
 		attempts?: number;
 	}) {
 		const what = init.code ? `${init.code}: ` : '';
@@ -34,7 +46,8 @@ export class HttpError extends Error {
 		this.requestId = init.requestId;
 		this.method = init.method;
 		this.url = redactUrl(init.url);
-		this.body = init.body;
+		this.fieldErrors = init.fieldErrors ?? [];
+		this.summary = init.summary;
 		this.attempts = init.attempts ?? 1;
 	}
 }

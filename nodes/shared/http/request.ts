@@ -4,7 +4,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpError, NetworkError } from './errors';
+import { HttpError, NetworkError, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
 import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
@@ -31,6 +31,9 @@ export type ErrorBodyReader = (body: unknown, headers: http.IncomingHttpHeaders)
 	code?: string;
 	message?: string;
 	requestId?: string;
+	/** Field-level reasons, kept on the HttpError (the body is not). */
+	fieldErrors?: ServiceFieldError[];
+	summary?: string;
 };
 
 export interface SendOptions {
@@ -127,7 +130,8 @@ function toHttpError(request: HttpRequest, response: HttpResponse, readError: Er
 		requestId: details.requestId,
 		method: request.method,
 		url: request.url,
-		body: response.body,
+		fieldErrors: details.fieldErrors,
+		summary: details.summary,
 		attempts: attempt,
 	});
 }
