@@ -52,6 +52,26 @@ export class HttpError extends Error {
 	}
 }
 
+/** An answer larger than the response cap: the connection is dropped and the request is not retried. */
+export class ResponseTooLargeError extends Error {
+	readonly code = 'responseTooLarge';
+	readonly method: string;
+	readonly url: string;
+	readonly limitBytes: number;
+
+	constructor(init: { method: string; url: string; limitBytes: number }) {
+		const megabytes = Math.round((init.limitBytes / (1024 * 1024)) * 10) / 10;
+		super(
+			`${init.method} ${redactUrl(init.url)}: the answer is larger than ${megabytes} MB, so it was not read. ` +
+				'Check the endpoint (a misconfigured one may send a file or an error page), or raise the cap with the environment variable AAD_SYNC_MAX_RESPONSE_MB.',
+		);
+		this.name = 'ResponseTooLargeError';
+		this.method = init.method;
+		this.url = redactUrl(init.url);
+		this.limitBytes = init.limitBytes;
+	}
+}
+
 /** A request that never got an HTTP answer: reset, refused, timed out, DNS. */
 export class NetworkError extends Error {
 	readonly code: string;

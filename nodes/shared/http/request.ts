@@ -4,7 +4,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpError, NetworkError, type ServiceFieldError } from './errors';
+import { HttpError, NetworkError, ResponseTooLargeError, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
 import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
@@ -18,6 +18,8 @@ export interface HttpRequest {
 	body?: unknown;
 	/** Socket inactivity limit; a request silent for longer fails with ETIMEDOUT. */
 	timeoutMs?: number;
+	/** Largest answer read into memory (default: maxResponseBytes()); a larger one fails with ResponseTooLargeError. */
+	maxResponseBytes?: number;
 }
 
 export interface HttpResponse<T = unknown> {
@@ -48,6 +50,16 @@ export interface SendOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 100_000;
+
+/** 50 MB: far above any Graph page (999 users) or destination answer, far below n8n's memory. */
+export const DEFAULT_MAX_RESPONSE_MB = 50;
+
+/** The response cap: AAD_SYNC_MAX_RESPONSE_MB in n8n's environment, else 50 MB. */
+export function maxResponseBytes(env: NodeJS.ProcessEnv = process.env): number {
+	const configured = Number(env.AAD_SYNC_MAX_RESPONSE_MB);
+	const megabytes = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_RESPONSE_MB;
+	return Math.floor(megabytes * 1024 * 1024);
+}
 
 export function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,8 +92,20 @@ export function sendOnce(request: HttpRequest): Promise<HttpResponse> {
 			url,
 			{ method: request.method, headers, agent: agentFor(url) },
 			(res) => {
+				const limit = request.maxResponseBytes ?? maxResponseBytes();
+				const declared = Number(res.headers['content-length']);
+				const tooLarge = () => {
+					req.destroy();
+					reject(new ResponseTooLargeError({ method: request.method, url: request.url, limitBytes: limit }));
+				};
+				if (Number.isFinite(declared) && declared > limit) return tooLarge();
 				const chunks: Buffer[] = [];
-				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				let received = 0;
+				res.on('data', (chunk: Buffer) => {
+					received += chunk.length;
+					if (received > limit) return tooLarge();
+					chunks.push(chunk);
+				});
 				res.on('error', fail);
 				res.on('end', () => {
 					const text = Buffer.concat(chunks).toString('utf8');
