@@ -20,3 +20,4 @@ export { DateTime, Duration, IANAZone } from 'luxon';
 export { stringify as stringifyCsv } from 'csv-stringify/sync';
 export { SignJWT, EncryptJWT, jwtVerify, jwtDecrypt, createLocalJWKSet } from 'jose';
 export type { JSONWebKeySet, JWTPayload } from 'jose';
+export { default as Bottleneck } from 'bottleneck';
