@@ -248,15 +248,22 @@ export class RateBudget {
 		const free = this.appliedMinTime === 0 && this.waitingForPacer === 0 && Math.max(this.pausedUntil, this.holdUntil) <= now;
 		if (free) return;
 		this.waitingForPacer += 1;
-		await new Promise<void>((release) => {
+		await new Promise<void>((resolve) => {
+			let released = false;
+			const release = () => {
+				if (released) return;
+				released = true;
+				this.waitingForPacer -= 1;
+				resolve();
+			};
 			const job = async () => {
 				const waited = await this.waitWhileBlocked();
-				this.waitingForPacer -= 1;
 				release();
 				// After a pause the pacer's own spacing is stale: keep the next start one interval away.
 				if (waited) await delay(this.appliedMinTime);
 			};
-			settle(this.pacer.schedule(job));
+			// The pacer never drops jobs; should it fail anyway, the request goes rather than hangs.
+			this.pacer.schedule(job).catch(release);
 		});
 	}
 
