@@ -23,3 +23,4 @@ export type { JSONWebKeySet, JWTPayload } from 'jose';
 export { HttpsProxyAgent } from 'https-proxy-agent';
 export { HttpProxyAgent } from 'http-proxy-agent';
 export { getProxyForUrl } from 'proxy-from-env';
+export { default as Bottleneck } from 'bottleneck';
