@@ -249,7 +249,7 @@ const callbackInputs: INodeProperties[] = [
 					{
 						name: 'Redirect URL Fragment',
 						value: 'fragment',
-						description: 'Append #session_token=… to the redirect (for a portal on another domain; fragments never reach servers or logs)',
+						description: 'Append #session_token=… to the redirect, for a portal on another domain. Fragments never reach servers or logs, but the token stays in the address bar and browser history until the portal removes it: read it at once and replace the URL (history.replaceState).',
 					},
 				],
 				default: 'cookie',

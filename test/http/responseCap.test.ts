@@ -14,15 +14,21 @@ beforeAll(async () => {
 		const size = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('mb')) * MB;
 		const declare = request.url?.includes('declare=1');
 		response.writeHead(200, { 'content-type': 'application/json', ...(declare ? { 'content-length': String(size + 2) } : {}) });
-		if (declare) return response.end(`"${'a'.repeat(size)}"`);
+		if (declare) {
+			response.end(`"${'a'.repeat(size)}"`);
+			return;
+		}
 		// Chunked, without a length: the cap must count what arrives.
 		response.write('"');
 		let sent = 0;
-		const pump = () => {
+		const pump = (): void => {
 			while (sent < size) {
 				const chunk = 'a'.repeat(Math.min(64 * 1024, size - sent));
 				sent += chunk.length;
-				if (!response.write(chunk)) return response.once('drain', pump);
+				if (!response.write(chunk)) {
+					response.once('drain', pump);
+					return;
+				}
 			}
 			response.end('"');
 		};

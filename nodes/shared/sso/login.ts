@@ -16,7 +16,7 @@ import { activeLockout, clearFailures, minutesUntil, recordFailure, subjectsFor,
 import { openLoginState, type LoginState } from './loginState';
 import { redeemAuthorizationCode } from './redeem';
 import { checkRequester, ssoKeyOf, type AllowedRequesters, type LoginCandidate } from './requesterAccess';
-import { addSession, newSessionId, signSessionToken, type SessionSettings } from './sessions';
+import { addSession, newSessionSecret, sessionIdOf, signSessionToken, type SessionSettings } from './sessions';
 import { consumeState, type SsoStoreData } from './store';
 
 export interface StartLoginSuccess {
@@ -129,9 +129,10 @@ async function runLogin(
 	refuseWhileLocked(env.store.read(), subjectsFor({ requesterKey: key.value }), now);
 	const record = checkRequester(await directory.find(key), { key, objectId: identity.objectId, links: directory.links, allowed: settings.allowed, destinationLabel: directory.label });
 
-	const sessionId = newSessionId();
+	const sessionSecret = newSessionSecret();
+	const sessionId = sessionIdOf(sessionSecret);
 	const expiresAt = now + settings.sessions.lifetimeMs;
-	const sessionToken = await signSessionToken(sessionId, expiresAt, env.keys.session, env.connection.clientId, now);
+	const sessionToken = await signSessionToken(sessionSecret, expiresAt, env.keys.session, env.connection.clientId, now);
 	const device = deviceLabel(caller.userAgent);
 	const requester: LoggedInRequester = {
 		id: record.id,

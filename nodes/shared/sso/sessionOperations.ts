@@ -7,7 +7,7 @@ import { normaliseKey } from '../requester/model';
 import { appendAudit, auditRecord, type AuditRecord } from './audit';
 import type { CallerContext, SsoEnvironment } from './environment';
 import { failureOutcome, SsoFailure, type FailureOutcome } from './failures';
-import { extractSessionToken, needsTouch, openSession, sessionIdsOf, sessionView, verifySessionToken, type SessionView } from './sessions';
+import { extractSessionToken, needsTouch, openSession, sessionIdOf, sessionIdsOf, sessionView, verifySessionToken, type SessionView } from './sessions';
 import type { SessionRecord } from './store';
 
 export type SessionFailure = FailureOutcome & { audit: AuditRecord[] };
@@ -149,7 +149,7 @@ export async function signOutEverywhere(env: SsoEnvironment, who: RequesterRef, 
 async function sessionOfToken(env: SsoEnvironment, input: TokenInput, now: number): Promise<{ sessionId: string; session: SessionRecord }> {
 	const token = extractSessionToken(input.raw, input.cookieName);
 	if (!token) throw new SsoFailure('sessionMissing', `No session token was given (nor a "${input.cookieName}" cookie)`);
-	const sessionId = await verifySessionToken(token, env.keys.session, env.connection.clientId, now);
+	const sessionId = sessionIdOf(await verifySessionToken(token, env.keys.session, env.connection.clientId, now));
 	return { sessionId, session: openSession(env.store.read(), sessionId, now) };
 }
 

@@ -4,7 +4,7 @@
  * is still open, so revoking works. One requester may have several sessions (one per device),
  * capped per requester and in total; expired ones are pruned whenever a session is created.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from '../vendor';
 import { SsoFailure } from './failures';
 import type { SessionRecord, SsoStoreData } from './store';
@@ -36,9 +36,21 @@ export function sessionView(sessionId: string, session: SessionRecord): SessionV
 	return { sessionId, device, createdAt, lastSeenAt, expiresAt, clientAddress };
 }
 
-export function newSessionId(): string {
+/** The secret a session token carries (its `sid`); it is never stored. */
+export function newSessionSecret(): string {
 	return randomBytes(16).toString('base64url');
 }
+
+/**
+ * The session's ID: SHA-256 of the token's secret. Sessions are stored, listed, audited and
+ * revoked by this ID, so a copy of n8n's database (workflow static data) holds nothing a token can
+ * be made from or matched against; only the token's holder can present the secret behind it.
+ */
+export function sessionIdOf(secret: string): string {
+	return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+const SESSION_ID_LENGTH = 43;
 
 /**
  * Adds a session; returns the ids of sessions pushed out to respect the caps (the requester's
@@ -60,8 +72,15 @@ export function addSession(data: SsoStoreData, sessionId: string, session: Sessi
 	return evicted;
 }
 
+/**
+ * Drops expired sessions, and sessions a version before hashed IDs stored under their clear secret
+ * (22 characters, not a 43-character hash): those are ended at upgrade, so their holders sign in
+ * again, rather than keeping usable secrets in the database until they expire.
+ */
 export function pruneSessions(data: SsoStoreData, now: number): void {
-	for (const [id, session] of Object.entries(data.sessions)) if (Date.parse(session.expiresAt) <= now) delete data.sessions[id];
+	for (const [id, session] of Object.entries(data.sessions)) {
+		if (Date.parse(session.expiresAt) <= now || id.length !== SESSION_ID_LENGTH) delete data.sessions[id];
+	}
 }
 
 export function sessionIdsOf(data: SsoStoreData, requesterKey: string): string[] {
