@@ -2,8 +2,6 @@
  * The SSO audit log: one record per event, output on the item and kept (the last N) in the store.
  * Records name the requester by SSO key and destination id, never a token or a code.
  */
-import type { SsoStoreData } from './store';
-
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
 export interface AuditRecord {
@@ -42,8 +40,8 @@ export function auditRecord(event: AuditEvent, now: number, context: AuditContex
 	};
 }
 
-/** Appends and keeps only the newest `limit` records. */
-export function appendAudit(data: SsoStoreData, records: readonly AuditRecord[], limit = DEFAULT_AUDIT_LIMIT): void {
+/** Appends and keeps only the newest `limit` records (the store's audit list; audit.ts needs nothing else of it). */
+export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], limit = DEFAULT_AUDIT_LIMIT): void {
 	data.audit.push(...records);
 	if (data.audit.length > limit) data.audit.splice(0, data.audit.length - limit);
 }
