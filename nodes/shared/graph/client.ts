@@ -104,8 +104,15 @@ export class GraphClient {
 			headers,
 		});
 		const body = response.data ?? {};
+		// A page that is not a collection would read as "no users", and a full sync would then
+		// take everyone for removed: refuse it instead.
+		if (!Array.isArray(body.value)) {
+			throw new Error(
+				`Microsoft Graph answered ${path.startsWith('https://') ? 'a next page' : path} without a "value" list${response.requestId ? ` (request-id ${response.requestId})` : ''}; nothing of this read was applied. Check the Graph Endpoint setting.`,
+			);
+		}
 		return {
-			value: Array.isArray(body.value) ? body.value : [],
+			value: body.value,
 			nextLink: body['@odata.nextLink'],
 			deltaLink: body['@odata.deltaLink'],
 			requestId: response.requestId,

@@ -13,7 +13,8 @@ export type ReasonCode =
 	| 'too_long'
 	| 'control_character'
 	| 'invalid_date'
-	| 'unsupported_value';
+	| 'unsupported_value'
+	| 'mixed_script';
 
 /** A requester field, or one of the identity values that are not mapped fields. */
 export type ReasonField = RequesterFieldId | 'azureObjectId' | 'ssoKey';
@@ -43,6 +44,26 @@ export function isValidEmail(value: string): boolean {
 	const labels = value.slice(at + 1).split('.');
 	if (labels.length < 2 || ALL_DIGITS.test(labels[labels.length - 1])) return false;
 	return labels.every((label) => DOMAIN_LABEL.test(label));
+}
+
+/** Scripts whose letters look like Latin ones (а/a, е/e, о/o, ρ/p): mixing them is how lookalike addresses are made. */
+const LOOKALIKE_SCRIPTS: ReadonlyArray<[string, RegExp]> = [
+	['Latin', /\p{Script=Latin}/u],
+	['Cyrillic', /\p{Script=Cyrillic}/u],
+	['Greek', /\p{Script=Greek}/u],
+];
+
+/**
+ * The first part (local part or a domain label) of an address that mixes Latin, Cyrillic and
+ * Greek letters, with the scripts found; undefined when every part keeps to one script.
+ * Internationalised addresses in one script (иван@пример.рф) pass.
+ */
+export function findMixedScript(value: string): { part: string; scripts: string[] } | undefined {
+	for (const part of value.split(/[@.]/)) {
+		const scripts = LOOKALIKE_SCRIPTS.filter(([, pattern]) => pattern.test(part)).map(([name]) => name);
+		if (scripts.length > 1) return { part, scripts };
+	}
+	return undefined;
 }
 
 const LINE_FEED = 0x0a;
@@ -118,6 +139,15 @@ function checkText(
 			code: 'invalid_email',
 			message: `${label} "${value}" is not a valid email address.`,
 		});
+	} else if (spec.kind === 'email') {
+		const mixed = findMixedScript(value);
+		if (mixed) {
+			reasons.push({
+				field: spec.id,
+				code: 'mixed_script',
+				message: `${label} "${value}" mixes ${mixed.scripts.join(' and ')} letters in "${mixed.part}", which look alike; correct the address in Azure AD.`,
+			});
+		}
 	}
 	if (spec.kind === 'date' && !isIsoDate(value)) {
 		reasons.push({

@@ -257,6 +257,10 @@ export class FreshserviceDestination implements RequesterDestination {
 	}
 
 	private toRecord(raw: RawItem, departments: NameIndex | undefined, locations: NameIndex | undefined): DestinationRecord {
+		// Without an id nothing can be linked or updated later ("undefined" would be stored as one).
+		if (!((typeof raw.id === 'number' && Number.isFinite(raw.id)) || (typeof raw.id === 'string' && raw.id.trim() !== ''))) {
+			throw new Error(`Freshservice answered with a requester without an "id" (${asText(raw.primary_email) ?? 'no email'}); it was not linked. Try again later; if it persists, report it to Freshservice.`);
+		}
 		const id = String(raw.id);
 		const fields: Partial<Record<RequesterFieldId, unknown>> = {};
 		const address = parseAddress(asText(raw.address));
