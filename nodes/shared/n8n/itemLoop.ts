@@ -65,7 +65,7 @@ export async function forEachItem(
 export async function runOnce(
 	context: IExecuteFunctions,
 	work: () => Promise<INodeExecutionData[][]>,
-	options: ItemLoopOptions & { outputCount?: number; errorOutput?: number; pairedItem?: IPairedItemData[] } = {},
+	options: ItemLoopOptions & { outputCount?: number; errorOutput?: number; pairedItem?: IPairedItemData | IPairedItemData[] } = {},
 ): Promise<INodeExecutionData[][]> {
 	try {
 		return await work();
