@@ -6,5 +6,6 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   setupFiles: ['<rootDir>/test/setup/env.js'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup/nockCleanup.js'],
   testTimeout: 30000,
 };

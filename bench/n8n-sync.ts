@@ -34,7 +34,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FreshserviceStandIn } from '../test/fixtures/standins/freshservice';
+import type { FreshserviceStandIn } from '../test/destinations/freshservice/standIn';
 import { makeUsers, type MicrosoftStandIn, type SeedUser } from '../test/fixtures/standins/microsoft';
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type WorkflowJson } from '../test/e2e/support/n8n';

@@ -3,7 +3,7 @@
  * the benchmark's app registration and users, and a Freshservice account with the sandbox's
  * departments and locations; each answer waits the given latency.
  */
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../test/fixtures/standins/freshservice';
+import { startFreshserviceStandIn, type FreshserviceStandIn } from '../test/destinations/freshservice/standIn';
 import { startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser } from '../test/fixtures/standins/microsoft';
 import type { TestTls } from '../test/fixtures/standins/tls';
 import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, DEPARTMENTS, FRESHSERVICE_KEY, OFFICES, TENANT_ID } from '../test/e2e/support/sandbox';

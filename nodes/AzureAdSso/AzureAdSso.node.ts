@@ -10,7 +10,7 @@ import {
 import { ssoAuditCsv } from '../shared/export/ssoAudit';
 import { azureAdConnectionTest } from '../shared/n8n/azureAd';
 import { destinationMethods } from '../shared/n8n/destinations';
-import { toNodeError } from '../shared/n8n/errors';
+import { forEachItem, pairAll, runOnce } from '../shared/n8n/itemLoop';
 import { runItemOperation, storeOf } from './operations';
 import { credentials, properties, type Operation } from './description';
 
@@ -39,12 +39,10 @@ export class AzureAdSso implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
 		const operation = this.getNodeParameter('operation', 0) as Operation;
-		if (operation === 'exportAuditLog') return [[await exportAuditLog(this, items.length)]];
+		if (operation === 'exportAuditLog') return await runOnce(this, async () => [[await exportAuditLog(this)]]);
 
-		const output: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		const output = await forEachItem(this, async (itemIndex) => {
 			const json = await runItemOperation(this, operation, itemIndex);
 			const throwOnFailure = this.getNodeParameter('options.throwOnFailure', itemIndex, false) as boolean;
 			if (json.ok === false && throwOnFailure && !this.continueOnFail()) {
@@ -53,24 +51,19 @@ export class AzureAdSso implements INodeType {
 					itemIndex,
 				});
 			}
-			output.push({ json, pairedItem: { item: itemIndex } });
-		}
+			return { json, pairedItem: { item: itemIndex } };
+		});
 		return [output];
 	}
 }
 
-async function exportAuditLog(context: IExecuteFunctions, itemCount: number): Promise<INodeExecutionData> {
-	const pairedItem = Array.from({ length: Math.max(itemCount, 1) }, (_, item) => ({ item }));
+/** The audit log as one CSV file, paired with every input item. */
+async function exportAuditLog(context: IExecuteFunctions): Promise<INodeExecutionData> {
 	const binaryPropertyName = context.getNodeParameter('binaryPropertyName', 0) as string;
 	const options = context.getNodeParameter('options', 0, {}) as { fileName?: string; bom?: boolean };
-	try {
-		const records = storeOf(context).read().audit;
-		const fileName = options.fileName?.trim() || `sso-audit-${new Date().toISOString().slice(0, 10)}.csv`;
-		const binary = await context.helpers.prepareBinaryData(Buffer.from(ssoAuditCsv(records, { bom: options.bom }), 'utf8'), fileName, 'text/csv');
-		const json: IDataObject = { rows: records.length, fileName, from: records[0]?.time ?? null, to: records.at(-1)?.time ?? null };
-		return { json, binary: { [binaryPropertyName]: binary }, pairedItem };
-	} catch (error) {
-		if (context.continueOnFail()) return { json: { error: (error as Error).message }, pairedItem };
-		throw toNodeError(context.getNode(), error);
-	}
+	const records = storeOf(context).read().audit;
+	const fileName = options.fileName?.trim() || `sso-audit-${new Date().toISOString().slice(0, 10)}.csv`;
+	const binary = await context.helpers.prepareBinaryData(Buffer.from(ssoAuditCsv(records, { bom: options.bom }), 'utf8'), fileName, 'text/csv');
+	const json: IDataObject = { rows: records.length, fileName, from: records[0]?.time ?? null, to: records.at(-1)?.time ?? null };
+	return { json, binary: { [binaryPropertyName]: binary }, pairedItem: pairAll(context.getInputData().length) };
 }

@@ -7,10 +7,12 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
-import { FEATURES, type FeatureId } from '../shared/graph/permissions';
+import type { FeatureId } from '../shared/graph/permissions';
 import { verifyTenant } from '../shared/graph/verify';
-import { azureAdConnectionTest, getGraphClient, maxTriesOption } from '../shared/n8n/azureAd';
-import { describeError, toNodeError } from '../shared/n8n/errors';
+import { azureAdConnectionTest, getGraphClient } from '../shared/n8n/azureAd';
+import { describeError } from '../shared/n8n/errors';
+import { pairAll, runOnce } from '../shared/n8n/itemLoop';
+import { credentials, properties, type VerifyOptions } from './description';
 
 export class AzureAdVerify implements INodeType {
 	description: INodeTypeDescription = {
@@ -25,78 +27,43 @@ export class AzureAdVerify implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'azureAdSyncApi', required: true, testedBy: 'azureAdConnectionTest' }],
-		properties: [
-			{
-				displayName: 'Fail When Not Ready',
-				name: 'failWhenNotReady',
-				type: 'multiOptions',
-				options: FEATURES.map((feature) => ({ name: feature.label, value: feature.id, description: `Needs ${feature.anyOf.map((set) => set.join(' + ')).join(', or ')}` })),
-				default: [],
-				description: 'Stop the workflow with an error naming the missing permission when any of these features is not ready. Leave empty to only report.',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Check Secret and Certificate Expiry',
-						name: 'checkCredentialExpiry',
-						type: 'boolean',
-						default: true,
-						description: "Whether to read the app registration's secrets and certificates and warn before they expire (needs Application.Read.All; skipped without it)",
-					},
-					{
-						displayName: 'Expiry Warning (Days)',
-						name: 'expiryWarningDays',
-						type: 'number',
-						typeOptions: { minValue: 1, maxValue: 365 },
-						default: 30,
-						description: 'Warn when the secret or certificate in use expires within this many days',
-					},
-					maxTriesOption,
-				],
-			},
-		],
+		credentials,
+		properties,
 	};
 
 	methods = { credentialTest: { azureAdConnectionTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
-		const pairedItem = items.length > 0 ? items.map((_, index) => ({ item: index })) : { item: 0 };
+		const pairedItem = items.length > 0 ? pairAll(items.length) : { item: 0 };
 		const required = this.getNodeParameter('failWhenNotReady', 0, []) as FeatureId[];
-		const options = this.getNodeParameter('options', 0, {}) as { checkCredentialExpiry?: boolean; expiryWarningDays?: number; maxTries?: number };
+		const options = this.getNodeParameter('options', 0, {}) as VerifyOptions;
 
-		try {
-			const client = await getGraphClient(this, { maxTries: options.maxTries });
-			const report = await verifyTenant(client, {
-				checkCredentialExpiry: options.checkCredentialExpiry,
-				expiryWarningDays: options.expiryWarningDays,
-			});
-			const blocked = report.features.filter((feature) => required.includes(feature.feature) && !feature.ready);
-			if (blocked.length > 0) {
-				throw new NodeOperationError(
-					this.getNode(),
-					`Not ready: ${blocked.map((feature) => `${feature.label} (missing ${feature.missing?.join(' + ')})`).join('; ')}`,
-					{
-						description: `Add the missing application permissions under API permissions in the app registration and press "Grant admin consent". ${blocked
-							.map((feature) => `${feature.label} needs ${feature.requires}.`)
-							.join(' ')}`,
-					},
-				);
-			}
-			for (const warning of report.warnings) this.logger.warn(`Azure AD Verify: ${warning}`);
-			return [[{ json: report as unknown as IDataObject, pairedItem }]];
-		} catch (error) {
-			if (this.continueOnFail()) {
-				const summary = describeError(error);
-				return [[{ json: { error: summary.message, description: summary.description ?? null, code: summary.code ?? null }, pairedItem }]];
-			}
-			throw toNodeError(this.getNode(), error);
-		}
+		return runOnce(
+			this,
+			async () => {
+				const client = await getGraphClient(this, { maxTries: options.maxTries });
+				const report = await verifyTenant(client, {
+					checkCredentialExpiry: options.checkCredentialExpiry,
+					expiryWarningDays: options.expiryWarningDays,
+				});
+				const blocked = report.features.filter((feature) => required.includes(feature.feature) && !feature.ready);
+				if (blocked.length > 0) {
+					throw new NodeOperationError(
+						this.getNode(),
+						`Not ready: ${blocked.map((feature) => `${feature.label} (missing ${feature.missing?.join(' + ')})`).join('; ')}`,
+						{
+							description: `Add the missing application permissions under API permissions in the app registration and press "Grant admin consent". ${blocked
+								.map((feature) => `${feature.label} needs ${feature.requires}.`)
+								.join(' ')}`,
+						},
+					);
+				}
+				for (const warning of report.warnings) this.logger.warn(`Azure AD Verify: ${warning}`);
+				return [[{ json: report as unknown as IDataObject, pairedItem }]];
+			},
+			// The machine-readable reason (an AADSTS reason, a Graph code) next to the message.
+			{ pairedItem, errorJson: (_error, _itemIndex, cause) => ({ code: describeError(cause).code ?? null }) },
+		);
 	}
 }

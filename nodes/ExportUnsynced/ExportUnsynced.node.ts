@@ -8,11 +8,11 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { unsyncedCsv, type UnsyncedRow } from '../shared/export/unsynced';
-import { syncIdFrom, syncIdProperty } from '../shared/n8n/syncState';
+import { runOnce } from '../shared/n8n/itemLoop';
+import { syncIdFrom } from '../shared/n8n/syncState';
 import { loadSyncRecords } from '../shared/n8n/syncRecords';
 import { listUnsynced } from '../shared/sync/registry';
-
-type Source = 'registry' | 'input';
+import { properties, type ExportOptions, type Source } from './description';
 
 export class ExportUnsynced implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,95 +27,40 @@ export class ExportUnsynced implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		properties: [
-			{
-				displayName: 'Source',
-				name: 'source',
-				type: 'options',
-				options: [
-					{
-						name: 'Unsynced Registry',
-						value: 'registry',
-						description: 'Every user the sync has not managed to sync yet (kept between runs and retried each run)',
-					},
-					{
-						name: 'Failed Input Items',
-						value: 'input',
-						description: 'The failed users among the items this node receives (from Upsert Requester or the Unmapped output of Map To Requester)',
-					},
-				],
-				default: 'registry',
-			},
-			{ ...syncIdProperty, displayOptions: { show: { source: ['registry'] } } },
-			{
-				displayName: 'Put Output File in Field',
-				name: 'binaryPropertyName',
-				type: 'string',
-				default: 'data',
-				required: true,
-				description: 'The name of the binary field the CSV file is written to',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'File Name',
-						name: 'fileName',
-						type: 'string',
-						default: '',
-						placeholder: 'e.g. unsynced-users.csv',
-						description: 'Defaults to unsynced-[Sync ID]-[date].csv',
-					},
-					{
-						displayName: 'Add BOM for Excel',
-						name: 'bom',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to start the file with a UTF-8 byte order mark, so Excel shows accented and non-Latin names correctly',
-					},
-					{
-						displayName: 'Skip When Empty',
-						name: 'skipWhenEmpty',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to output nothing when there are no unsynced users, so a following email is not sent',
-					},
-				],
-			},
-		],
+		properties,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = this.getInputData();
 		const source = this.getNodeParameter('source', 0) as Source;
 		const binaryPropertyName = this.getNodeParameter('binaryPropertyName', 0) as string;
-		const options = this.getNodeParameter('options', 0, {}) as { fileName?: string; bom?: boolean; skipWhenEmpty?: boolean };
+		const options = this.getNodeParameter('options', 0, {}) as ExportOptions;
 		const pairedItem = items.map((_, item) => ({ item }));
 
-		try {
-			let syncId = '';
-			let rows: UnsyncedRow[];
-			if (source === 'registry') {
-				syncId = syncIdFrom(this.getNodeParameter('syncId', 0));
-				rows = listUnsynced(loadSyncRecords(this, syncId).unsynced);
-			} else {
-				rows = items.flatMap((item) => failedRowFrom(item.json));
-			}
-			if (rows.length === 0 && options.skipWhenEmpty) return [[]];
+		return runOnce(
+			this,
+			async () => {
+				let syncId = '';
+				let rows: UnsyncedRow[];
+				if (source === 'registry') {
+					syncId = syncIdFrom(this.getNodeParameter('syncId', 0));
+					rows = listUnsynced(loadSyncRecords(this, syncId).unsynced);
+				} else {
+					rows = items.flatMap((item) => failedRowFrom(item.json));
+				}
+				if (rows.length === 0 && options.skipWhenEmpty) return [[]];
 
-			const csv = unsyncedCsv(rows, { bom: options.bom });
-			const fileName = options.fileName?.trim() || `unsynced-${(syncId || 'items').replace(/[^\w.-]+/g, '_')}-${new Date().toISOString().slice(0, 10)}.csv`;
-			const binary = await this.helpers.prepareBinaryData(Buffer.from(csv, 'utf8'), fileName, 'text/csv');
-			const json: IDataObject = { source, rows: rows.length, fileName, ...(syncId ? { syncId } : {}) };
-			return [[{ json, binary: { [binaryPropertyName]: binary }, pairedItem }]];
-		} catch (error) {
-			if (this.continueOnFail()) return [[{ json: { error: (error as Error).message }, pairedItem }]];
-			throw new NodeOperationError(this.getNode(), error as Error, { description: 'Check the Sync ID: it must be the one used by the Upsert Requester node' });
-		}
+				const csv = unsyncedCsv(rows, { bom: options.bom });
+				const fileName = options.fileName?.trim() || `unsynced-${(syncId || 'items').replace(/[^\w.-]+/g, '_')}-${new Date().toISOString().slice(0, 10)}.csv`;
+				const binary = await this.helpers.prepareBinaryData(Buffer.from(csv, 'utf8'), fileName, 'text/csv');
+				const json: IDataObject = { source, rows: rows.length, fileName, ...(syncId ? { syncId } : {}) };
+				return [[{ json, binary: { [binaryPropertyName]: binary }, pairedItem }]];
+			},
+			{
+				pairedItem,
+				errorFor: (error) => new NodeOperationError(this.getNode(), error as Error, { description: 'Check the Sync ID: it must be the one used by the Upsert Requester node' }),
+			},
+		);
 	}
 }
 

@@ -30,37 +30,25 @@ import {
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeParameterResourceLocator,
-	type INodeProperties,
-	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
-	type IPairedItemData,
 	type NodeApiError,
 } from 'n8n-workflow';
 import type { GraphClient } from '../shared/graph/client';
 import { UserResolutionError, resolveUser } from '../shared/graph/userResolution';
 import { getUser } from '../shared/graph/directory';
-import { azureAdConnectionTest, getGraphClient, maxTriesOption } from '../shared/n8n/azureAd';
-import { azureAdUserLocator, getUserAttributes, searchAzureAdUsers, userLocatorValue } from '../shared/n8n/directoryMethods';
+import { azureAdConnectionTest, getGraphClient } from '../shared/n8n/azureAd';
+import { getUserAttributes, searchAzureAdUsers, userLocatorValue } from '../shared/n8n/directoryMethods';
 import { toNodeError } from '../shared/n8n/errors';
-import {
-	FIELD_MAPPINGS_KEY,
-	MAPPING_PARAMETER_NAMES,
-	SECTION_PARAMETERS,
-	mappingConfigFromParameters,
-	parametersVaryingPerItem,
-	parameterLocation,
-	type SectionParameter,
-} from '../shared/n8n/mappingParameters';
+import { forEachItem, forEachItemRouted, type RoutedResult } from '../shared/n8n/itemLoop';
+import { MAPPING_PARAMETER_NAMES, mappingConfigFromParameters, parametersVaryingPerItem, parameterLocation } from '../shared/n8n/mappingParameters';
 import {
 	DEFAULT_MAPPING,
 	MappingConfigError,
-	REQUESTER_FIELDS,
 	mapUser,
 	previewMapping,
 	requiredGraphAttributes,
 	type FieldReason,
-	type FieldRule,
 	type GraphUser,
 	type MapResult,
 	type MappingConfig,
@@ -70,120 +58,10 @@ import {
 	type RequesterSection,
 	type RequiredGraphAttributes,
 	type SsoKeyKind,
-	type TransformName,
 } from '../shared/requester';
-
-type Mode = 'map' | 'preview';
-
-const TRANSFORM_OPTIONS: Array<INodePropertyOptions & { value: TransformName }> = [
-	{ name: 'Date Only (YYYY-MM-DD)', value: 'date', description: 'Keeps the calendar date of an ISO date-time: 2019-03-04T00:00:00Z becomes 2019-03-04' },
-	{ name: 'First Entry', value: 'first', description: 'Takes the first entry of a list such as Business Phones' },
-	{ name: 'Guest Address From UPN', value: 'guestEmail', description: "Turns a B2B guest's UPN jane_fabrikam.com#EXT#@contoso.onmicrosoft.com into jane@fabrikam.com" },
-	{ name: 'Join Entries', value: 'join', description: 'Joins the entries of a list into one text, with the separator below' },
-	{ name: 'Lower Case', value: 'lower', description: 'For example for email addresses' },
-	{ name: 'Normalise Phone Number', value: 'phone', description: '+1 (425) 555-0109 becomes +14255550109; extensions and text stay as typed' },
-];
+import { credentials, properties, type Mode } from './description';
 
 const SECTION_LABELS: Record<RequesterSection, string> = { login: 'Login', requester: 'Requester', work: 'Work', address: 'Address' };
-
-function describeRule(rule: FieldRule): string {
-	const sources = rule.source ?? [];
-	if (sources.length === 0) return 'not mapped';
-	const transforms = (rule.transforms ?? []).map((name) => TRANSFORM_OPTIONS.find((option) => option.value === name)?.name);
-	return `${sources.join(', then ')}${transforms.length > 0 ? ` (${transforms.join(', ')})` : ''}`;
-}
-
-function fieldMappingCollection(section: SectionParameter): INodeProperties {
-	const fields = REQUESTER_FIELDS.filter((spec) => spec.section === section.section).sort((a, b) => a.label.localeCompare(b.label));
-	return {
-		displayName: `${section.label} Fields`,
-		name: section.parameter,
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true, sortable: true },
-		placeholder: 'Add Field Mapping',
-		default: {},
-		description: `Only the ${section.label} fields you add here change; every other field keeps its default source, shown in the Field list`,
-		options: [
-			{
-				displayName: 'Field Mapping',
-				name: FIELD_MAPPINGS_KEY,
-				// Field, then Source, then what the source needs: the order a mapping is read in.
-				// eslint-disable-next-line n8n-nodes-base/node-param-fixed-collection-type-unsorted-items
-				values: [
-					// The default is the section's first field, so it cannot be a literal here.
-					// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
-					{
-						displayName: 'Field',
-						name: 'field',
-						type: 'options',
-						noDataExpression: true,
-						options: fields.map((spec) => ({ name: spec.label, value: spec.id, description: `Default: ${describeRule(DEFAULT_MAPPING.fields[spec.id])}` })),
-						default: fields[0].id,
-						description: 'The requester field to fill',
-					},
-					{
-						displayName: 'Source',
-						name: 'source',
-						type: 'options',
-						noDataExpression: true,
-						options: [
-							{ name: 'Azure AD Attribute', value: 'attribute', description: 'Read a user attribute, with fallbacks when it is empty' },
-							{ name: 'Leave Empty', value: 'none', description: 'Never fill this field' },
-							{ name: 'Value', value: 'value', description: 'Fixed text, or an expression over the incoming user' },
-						],
-						default: 'attribute',
-					},
-					{
-						displayName: 'Attribute Name or ID',
-						name: 'attribute',
-						type: 'options',
-						typeOptions: { loadOptionsMethod: 'getUserAttributes' },
-						displayOptions: { show: { source: ['attribute'] } },
-						default: '',
-						description:
-							'The Azure AD attribute to read (Reporting Manager takes "Manager"). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-					},
-					{
-						displayName: 'Fallback Attribute Names or IDs',
-						name: 'fallbackAttributes',
-						type: 'multiOptions',
-						typeOptions: { loadOptionsMethod: 'getUserAttributes' },
-						displayOptions: { show: { source: ['attribute'] } },
-						default: [],
-						description:
-							'Tried in the order chosen when the attribute above is empty; the first one with a value is used. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-					},
-					{
-						displayName: 'Value',
-						name: 'value',
-						type: 'string',
-						displayOptions: { show: { source: ['value'] } },
-						default: '',
-						placeholder: "e.g. {{ $json.department + ' / ' + $json.officeLocation }}",
-						description: 'Fixed text, or an expression evaluated for each incoming Azure AD user. Attributes read only by an expression are not fetched by List Users: map them to a field too.',
-					},
-					{
-						displayName: 'Transforms',
-						name: 'transforms',
-						type: 'multiOptions',
-						options: TRANSFORM_OPTIONS,
-						displayOptions: { show: { source: ['attribute', 'value'] } },
-						default: [],
-						description: "Applied in the order chosen, after the value is trimmed. A field's default transforms do not carry over, so pick the ones you still want.",
-					},
-					{
-						displayName: 'Separator',
-						name: 'separator',
-						type: 'string',
-						displayOptions: { show: { transforms: ['join'] } },
-						default: ', ',
-						description: 'Put between list entries by Join Entries',
-					},
-				],
-			},
-		],
-	};
-}
 
 export class MapToRequester implements INodeType {
 	description: INodeTypeDescription = {
@@ -199,94 +77,8 @@ export class MapToRequester implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Mapped', 'Unmapped'],
-		credentials: [{ name: 'azureAdSyncApi', required: true, testedBy: 'azureAdConnectionTest' }],
-		properties: [
-			{
-				displayName: 'Mode',
-				name: 'mode',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Map Items', value: 'map', description: 'Turn each incoming Azure AD user into a requester: valid ones go to Mapped, the rest to Unmapped with their reasons' },
-					{ name: 'Preview Mapping', value: 'preview', description: 'Read one Azure AD user and show, field by field, where each value comes from and what it becomes' },
-				],
-				default: 'map',
-			},
-			{
-				...azureAdUserLocator,
-				displayName: 'Preview User',
-				name: 'previewUser',
-				description: 'The Azure AD user to preview the mapping with; pick another one to change user',
-				displayOptions: { show: { mode: ['preview'] } },
-				modes: azureAdUserLocator.modes?.map((mode) => (mode.name === 'upn' ? { ...mode, displayName: 'By UPN or Email' } : mode)),
-			},
-			{
-				displayName: 'Fields set by an expression are evaluated against the first input item, not the preview user',
-				name: 'previewNotice',
-				type: 'notice',
-				displayOptions: { show: { mode: ['preview'] } },
-				default: '',
-			},
-			{
-				displayName: 'Username Attribute Name or ID',
-				name: 'usernameAttribute',
-				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getUserAttributes' },
-				default: 'mail',
-				description:
-					'Login Settings: the Azure AD attribute that becomes the requester\'s username, e.g. mail or userPrincipalName. It is lower-cased, and a guest\'s #EXT# UPN becomes the guest\'s own address. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
-			{
-				displayName: 'Username Fallback Attribute Names or IDs',
-				name: 'usernameFallbackAttributes',
-				type: 'multiOptions',
-				typeOptions: { loadOptionsMethod: 'getUserAttributes' },
-				default: ['userPrincipalName'],
-				description:
-					'Tried in the order chosen when the username attribute is empty (a user without a mailbox has no mail). Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
-			},
-			{
-				displayName: 'SSO Unique Key',
-				name: 'ssoKey',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{ name: 'Email', value: 'email', description: 'The mapped Email field' },
-					{ name: 'Employee ID', value: 'employeeId', description: 'The mapped Employee ID field' },
-					{ name: 'Object ID', value: 'objectId', description: "The user's Azure AD object ID, which never changes" },
-					{ name: 'User Principal Name', value: 'upn', description: "The user's UPN as Azure AD has it" },
-				],
-				default: 'email',
-				description: 'The value that identifies the requester: existing requesters are matched on it (ignoring case) and SSO login uses it',
-			},
-			{
-				displayName: 'Allow Requester Login',
-				name: 'allowLogin',
-				type: 'boolean',
-				noDataExpression: true,
-				default: true,
-				description: 'Whether synced requesters may sign in to the self-service portal with Microsoft SSO. When on, a user without a username is unmapped.',
-			},
-			...SECTION_PARAMETERS.map(fieldMappingCollection),
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Fail on Invalid',
-						name: 'failOnInvalid',
-						type: 'boolean',
-						default: false,
-						displayOptions: { show: { '/mode': ['map'] } },
-						description: 'Whether to stop the workflow with an error naming the user and field when a user cannot become a requester. Off: such users go to the Unmapped output with their reasons.',
-					},
-					{ ...maxTriesOption, displayOptions: { show: { '/mode': ['preview'] } } },
-				],
-			},
-		],
+		credentials,
+		properties,
 	};
 
 	methods = {
@@ -298,7 +90,7 @@ export class MapToRequester implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const mode = this.getNodeParameter('mode', 0) as Mode;
 		if (mode === 'preview') return [await previewItems(this), []];
-		return mapItems(this);
+		return await mapItems(this);
 	}
 }
 
@@ -330,45 +122,42 @@ function mappingConfigReader(context: IExecuteFunctions): (itemIndex: number) =>
 	};
 }
 
-function mapItems(context: IExecuteFunctions): INodeExecutionData[][] {
+const MAPPED = 0;
+const UNMAPPED = 1;
+
+async function mapItems(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = context.getInputData();
 	const { failOnInvalid = false } = context.getNodeParameter('options', 0, {}) as { failOnInvalid?: boolean };
 	const configFor = mappingConfigReader(context);
-	const mapped: INodeExecutionData[] = [];
-	const unmapped: INodeExecutionData[] = [];
-	items.forEach(({ json }, itemIndex) => {
+	// What mapping made of each user "Fail on Invalid" stopped at, for its Unmapped error item.
+	const invalid = new Map<number, MapResult & { ok: false }>();
+	const mapOne = (itemIndex: number): RoutedResult => {
+		const { json } = items[itemIndex];
 		const pairedItem = { item: itemIndex };
-		try {
-			// List Users' "no changes" item: nothing to map, but the sync downstream still runs.
-			if (isNoChanges(json._sync)) {
-				mapped.push({ json: { requester: null, _sync: json._sync }, pairedItem });
-				return;
-			}
-			if (isRemoved(json._sync)) {
-				const id = textOrNull(json.id);
-				if (id === null) unmapped.push({ json: unmappedUser(json, null, [REMOVED_WITHOUT_ID]), pairedItem });
-				else mapped.push({ json: withSync(json, { requester: null, azureObjectId: id }), pairedItem });
-				return;
-			}
-			const result = mapUser(json, configFor(itemIndex));
-			if (result.ok) {
-				mapped.push({ json: mappedUser(json, result.requester), pairedItem });
-				return;
-			}
-			if (!failOnInvalid) {
-				unmapped.push({ json: unmappedUser(json, result.requester, result.reasons), pairedItem });
-				return;
-			}
-			const error = invalidUserError(context, json, result, itemIndex);
-			if (!context.continueOnFail()) throw error;
-			unmapped.push(errorItem(json, error, pairedItem, result.reasons, result.requester));
-		} catch (caught) {
-			const error = asNodeError(context, caught, itemIndex);
-			if (!context.continueOnFail()) throw error;
-			unmapped.push(errorItem(json, error, pairedItem, reasonsFor(caught), null));
+		// List Users' "no changes" item: nothing to map, but the sync downstream still runs.
+		if (isNoChanges(json._sync)) return { output: MAPPED, result: { json: { requester: null, _sync: json._sync }, pairedItem } };
+		if (isRemoved(json._sync)) {
+			const id = textOrNull(json.id);
+			if (id === null) return { output: UNMAPPED, result: { json: unmappedUser(json, null, [REMOVED_WITHOUT_ID]), pairedItem } };
+			return { output: MAPPED, result: { json: withSync(json, { requester: null, azureObjectId: id }), pairedItem } };
 		}
+		const result = mapUser(json, configFor(itemIndex));
+		if (result.ok) return { output: MAPPED, result: { json: mappedUser(json, result.requester), pairedItem } };
+		if (failOnInvalid) {
+			invalid.set(itemIndex, result);
+			throw invalidUserError(context, json, result, itemIndex);
+		}
+		return { output: UNMAPPED, result: { json: unmappedUser(json, result.requester, result.reasons), pairedItem } };
+	};
+	// A failed user goes to Unmapped with who it is and why, not only the message.
+	return await forEachItemRouted(context, 2, mapOne, {
+		errorOutput: UNMAPPED,
+		errorFor: (caught, itemIndex) => asNodeError(context, caught, itemIndex),
+		errorJson: (_error, itemIndex, caught) => {
+			const result = invalid.get(itemIndex);
+			return unmappedUser(items[itemIndex].json, result?.requester ?? null, result?.reasons ?? reasonsFor(caught));
+		},
 	});
-	return [mapped, unmapped];
 }
 
 function isNoChanges(sync: unknown): boolean {
@@ -451,35 +240,25 @@ function reasonsFor(error: unknown): OutputReason[] {
 	return error.problems.map((problem) => ({ field: problem.field, code: 'invalid_mapping', message: problem.message }));
 }
 
-function errorItem(
-	json: IDataObject,
-	error: NodeOperationError | NodeApiError,
-	pairedItem: IPairedItemData,
-	reasons: readonly OutputReason[],
-	requester: RequesterDraft | null,
-): INodeExecutionData {
-	// No item-level `error`: n8n would replace the json with the message alone, losing who and why.
-	return { json: { error: error.message, description: error.description ?? null, ...unmappedUser(json, requester, reasons) }, pairedItem };
-}
-
 /* ------------------------------------------------------------------------------------------------
  * Preview Mapping
  * --------------------------------------------------------------------------------------------- */
 
 async function previewItems(context: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const pairedItem = { item: 0 };
-	try {
-		const config = mappingConfigFromParameters(readMappingParameters(context, 0));
-		const attributes = requiredGraphAttributes(config);
-		const { maxTries } = context.getNodeParameter('options', 0, {}) as { maxTries?: number };
-		const client = await getGraphClient(context, { maxTries });
-		const user = await loadPreviewUser(context, client, attributes);
-		return previewRows(user, config).map((row) => ({ json: row as unknown as IDataObject, pairedItem }));
-	} catch (caught) {
-		const error = asNodeError(context, caught, 0);
-		if (!context.continueOnFail()) throw error;
-		return [{ json: { error: error.message, description: error.description ?? null }, pairedItem }];
-	}
+	// One preview, for the first input item.
+	return await forEachItem(
+		context,
+		async () => {
+			const config = mappingConfigFromParameters(readMappingParameters(context, 0));
+			const attributes = requiredGraphAttributes(config);
+			const { maxTries } = context.getNodeParameter('options', 0, {}) as { maxTries?: number };
+			const client = await getGraphClient(context, { maxTries });
+			const user = await loadPreviewUser(context, client, attributes);
+			return previewRows(user, config).map((row) => ({ json: row as unknown as IDataObject, pairedItem: { item: 0 } }));
+		},
+		{ errorFor: (caught) => asNodeError(context, caught, 0) },
+		1,
+	);
 }
 
 /** By ID, from the list (an ID) or by UPN; an address that is not a UPN is looked up as a mail address. */

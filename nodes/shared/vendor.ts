@@ -20,3 +20,7 @@ export { DateTime, Duration, IANAZone } from 'luxon';
 export { stringify as stringifyCsv } from 'csv-stringify/sync';
 export { SignJWT, EncryptJWT, jwtVerify, jwtDecrypt, createLocalJWKSet } from 'jose';
 export type { JSONWebKeySet, JWTPayload } from 'jose';
+export { HttpsProxyAgent } from 'https-proxy-agent';
+export { HttpProxyAgent } from 'http-proxy-agent';
+export { getProxyForUrl } from 'proxy-from-env';
+export { default as Bottleneck } from 'bottleneck';

@@ -17,7 +17,8 @@ import {
 } from 'n8n-workflow';
 import { FreshserviceApi } from '../../credentials/FreshserviceApi.credentials';
 import { GENERIC_REST_DEFAULTS } from '../../nodes/shared/destinations/genericRest';
-import { buildDestination, destinationCredentials, destinationMethods, destinationProperties, genericAuthHeaders } from '../../nodes/shared/n8n/destinations';
+import { genericAuthHeaders } from '../../nodes/shared/destinations/genericRest/n8n';
+import { buildDestination, destinationCredentials, destinationMethods, destinationProperties } from '../../nodes/shared/n8n/destinations';
 import { toNodeError } from '../../nodes/shared/n8n/errors';
 import { runCredentialTest, runLoadOptions, runNode } from '../harness/n8n';
 

@@ -28,7 +28,7 @@
  * docs/scale.md.
  */
 import { makeUsers, type SeedUser } from '../fixtures/standins/microsoft';
-import type { Requester as FreshserviceRequester } from '../fixtures/standins/freshservice';
+import type { Requester as FreshserviceRequester } from '../destinations/freshservice/standIn';
 import { executionSucceeded, nodeOutput } from './support/n8n';
 import { startQueueSandbox, type QueueExecution, type QueueSandbox } from './support/queueMode';
 import { packThePack, readWorkflow, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TICKET_WEBHOOK_KEY, TICKET_WORKFLOW } from './support/sandbox';

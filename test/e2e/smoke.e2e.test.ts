@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../fixtures/standins/freshservice';
+import { startFreshserviceStandIn, type FreshserviceStandIn } from '../destinations/freshservice/standIn';
 import { createTestTls, type TestTls } from '../fixtures/standins/tls';
 import { ensureRuntime, executionSucceeded, N8nInstance, nodeOutput, type WorkflowJson } from './support/n8n';
 

@@ -1,5 +1,5 @@
 import { NodeConnectionTypes, NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeType, type INodeTypeDescription } from 'n8n-workflow';
-import { errorItem, forEachItem, pairAll, runOnce } from '../../nodes/shared/n8n/itemLoop';
+import { errorItem, forEachItem, forEachItemRouted, pairAll, runOnce } from '../../nodes/shared/n8n/itemLoop';
 import { HttpError } from '../../nodes/shared/http/errors';
 import { runNode } from '../harness/n8n';
 
@@ -12,7 +12,11 @@ const description: INodeTypeDescription = {
 	defaults: { name: 'Loop Probe' },
 	inputs: [NodeConnectionTypes.Main],
 	outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-	properties: [{ displayName: 'Whole', name: 'whole', type: 'boolean', default: false }],
+	properties: [
+		{ displayName: 'Whole', name: 'whole', type: 'boolean', default: false },
+		{ displayName: 'Routed', name: 'routed', type: 'boolean', default: false },
+		{ displayName: 'Single Pair', name: 'singlePair', type: 'boolean', default: false },
+	],
 };
 
 /** Fails items whose json.fail is set (with an HttpError when it is "http"); doubles item 2. */
@@ -20,11 +24,24 @@ class LoopProbe implements INodeType {
 	description = description;
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		if (this.getNodeParameter('whole', 0) as boolean) {
+			const pairedItem = this.getNodeParameter('singlePair', 0) ? { item: 0 } : undefined;
 			return runOnce(this, async () => {
 				throw new Error('whole run failed');
-			}, { outputCount: 2, errorOutput: 1 });
+			}, { outputCount: 2, errorOutput: 1, pairedItem });
 		}
 		const items = this.getInputData();
+		if (this.getNodeParameter('routed', 0) as boolean) {
+			// Even items to output 0, odd ones to output 1, failures to output 1.
+			return forEachItemRouted(
+				this,
+				2,
+				(index) => {
+					if (items[index].json.fail) throw new NodeOperationError(this.getNode(), `item ${index} failed`, { itemIndex: index });
+					return { output: index % 2, result: { json: { n: index } } };
+				},
+				{ errorOutput: 1, errorJson: (_error, index) => ({ input: index }) },
+			);
+		}
 		const out = await forEachItem(
 			this,
 			(index) => {
@@ -70,11 +87,36 @@ describe('forEachItem', () => {
 	});
 });
 
+describe('forEachItemRouted', () => {
+	it('sends each item to the output its work names, and error items to the error output, in input order', async () => {
+		const result = await runNode({ node: new LoopProbe(), parameters: { routed: true }, inputItems: input([false, false, true, false, false]), continueOnFail: true });
+		expect(result.outputs[0]).toEqual([
+			{ json: { n: 0 }, pairedItem: { item: 0 } },
+			{ json: { n: 4 }, pairedItem: { item: 4 } },
+		]);
+		expect(result.outputs[1]).toEqual([
+			{ json: { n: 1 }, pairedItem: { item: 1 } },
+			{ json: { error: 'item 2 failed', description: null, input: 2 }, pairedItem: { item: 2 } },
+			{ json: { n: 3 }, pairedItem: { item: 3 } },
+		]);
+	});
+
+	it('without Continue On Fail stops at the first failing item', async () => {
+		const result = await runNode({ node: new LoopProbe(), parameters: { routed: true }, inputItems: input([false, true]) });
+		expect(result.error?.message).toBe('item 1 failed');
+	});
+});
+
 describe('runOnce', () => {
 	it('with Continue On Fail puts one error item, paired with every input, on the chosen output', async () => {
 		const result = await runNode({ node: new LoopProbe(), parameters: { whole: true }, inputItems: input([false, false]), continueOnFail: true });
 		expect(result.outputs[0]).toEqual([]);
 		expect(result.outputs[1]).toEqual([{ json: { error: 'whole run failed', description: null }, pairedItem: [{ item: 0 }, { item: 1 }] }]);
+	});
+
+	it('pairs the error item with the pairedItem it is given, as given', async () => {
+		const result = await runNode({ node: new LoopProbe(), parameters: { whole: true, singlePair: true }, inputItems: input([false, false]), continueOnFail: true });
+		expect(result.outputs[1]).toEqual([{ json: { error: 'whole run failed', description: null }, pairedItem: { item: 0 } }]);
 	});
 
 	it('without Continue On Fail throws a node error', async () => {

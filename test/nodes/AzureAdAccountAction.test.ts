@@ -328,3 +328,40 @@ describe('Azure AD Account Action: secrets', () => {
 		expect(result.logs.join('\n')).not.toContain(reset.password);
 	});
 });
+
+describe('Azure AD Account Action: Continue On Fail', () => {
+	const twoTickets = [{ json: TICKET }, { json: { ...TICKET, ticket_id: 'T-1002' } }];
+
+	it('gives every item the error item of a credential that cannot be used, or stops with it', async () => {
+		const broken = { azureAdSyncApi: fakeCredentialFields({ tenantId: 'my tenant' }) as Record<string, string> };
+		const tolerated = await action({ operation: 'disable' }, { credentials: broken, inputItems: twoTickets, continueOnFail: true });
+		expect(tolerated.error).toBeUndefined();
+		expect(tolerated.outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		for (const item of tolerated.outputs[0]) {
+			expect(item.json).toEqual({ error: expect.stringMatching(/^Azure AD credential: Tenant ID must be/), description: 'Open the credential and fix "Tenant ID".' });
+		}
+
+		const failed = await action({ operation: 'disable' }, { credentials: broken, inputItems: twoTickets });
+		expect(failed.error).toBeInstanceOf(NodeOperationError);
+		expect(failed.error!.message).toMatch(/^Azure AD credential: Tenant ID must be/);
+	});
+
+	it('turns a parameter that fails to evaluate into an error item for that item only', async () => {
+		nockTokenEndpoint();
+		nockFindByUpn(ALICE);
+		nockRoles(ALICE);
+		graph().patch(`/v1.0/users/${ALICE.id}`, { accountEnabled: false }).reply(204, '');
+		graph().post(`/v1.0/users/${ALICE.id}/revokeSignInSessions`).reply(200, { value: true });
+		const result = await action(
+			{ operation: 'disable', ticketId: "={{ $json.ok ? $json.ticket_id : $('Missing Node').item.json.id }}" },
+			{ inputItems: [{ json: TICKET }, { json: { ...TICKET, ticket_id: 'T-7', ok: true } }], continueOnFail: true },
+		);
+		expect(result.error).toBeUndefined();
+		const [first, second] = result.outputs[0];
+		expect(first.pairedItem).toEqual({ item: 0 });
+		expect(Object.keys(first.json).sort()).toEqual(['description', 'error']);
+		expect(first.json.error).toBe("Referenced node doesn't exist");
+		expect(second.pairedItem).toEqual({ item: 1 });
+		expect(json(second)).toMatchObject({ outcome: 'done', ticketId: 'T-7', action: 'disable' });
+	});
+});

@@ -289,4 +289,16 @@ describe('Azure AD SSO node: sessions', () => {
 		expect(rows.map((row) => row[1])).toEqual(['Event', 'Login succeeded', 'Login succeeded']);
 		expect(rows[1][2]).toBe(USER_EMAIL);
 	});
+
+	it('with Continue On Fail turns an export that cannot run into one error item paired with every input', async () => {
+		const result = await runNode({
+			node: new AzureAdSso(),
+			parameters: { operation: 'exportAuditLog', binaryPropertyName: "={{ $('Missing Node').item.json.field }}" } as never,
+			credentials,
+			inputItems: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.outputs[0]).toEqual([{ json: { error: "Referenced node doesn't exist", description: null }, pairedItem: [{ item: 0 }, { item: 1 }] }]);
+	});
 });

@@ -100,6 +100,17 @@ describe('Azure AD Verify', () => {
 		expect((result.error as NodeOperationError).description).toMatch(/Grant admin consent/);
 	});
 
+	it('with continueOnFail outputs "not ready" as one error item that says what to grant, paired with every input', async () => {
+		nockTokenEndpoint({ roles: ['User.Read.All'] });
+		const result = await verify({ failWhenNotReady: ['passwordReset'] }, { inputItems: [{ json: {} }, { json: {} }], continueOnFail: true });
+		expect(result.error).toBeUndefined();
+		expect(result.outputs[0]).toHaveLength(1);
+		const [item] = result.outputs[0];
+		expect(item.pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(item.json).toMatchObject({ error: 'Not ready: Force password reset (missing User-PasswordProfile.ReadWrite.All)', description: expect.stringMatching(/Grant admin consent/) });
+		expect(Object.keys(item.json).sort()).toEqual(['code', 'description', 'error']);
+	});
+
 	it('turns a sign-in failure into a plain-words error, or an item with continueOnFail', async () => {
 		nockTokenError('7000215', 'Invalid client secret provided.');
 		const failed = await verify();

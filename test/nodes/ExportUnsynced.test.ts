@@ -83,4 +83,20 @@ describe('Export Unsynced', () => {
 		const result = await runNode({ node: new ExportUnsynced(), parameters: { source: 'registry', syncId: '  ', binaryPropertyName: 'data', options: {} } });
 		expect(result.error?.message).toMatch(/Sync ID is empty/);
 	});
+
+	it('with Continue On Fail outputs that as one error item, paired with every input item', async () => {
+		const result = await runNode({
+			node: new ExportUnsynced(),
+			parameters: { source: 'registry', syncId: '  ', binaryPropertyName: 'data', options: {} },
+			inputItems: [{ json: {} }, { json: {} }],
+			continueOnFail: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.outputs[0]).toEqual([
+			{
+				json: { error: expect.stringMatching(/Sync ID is empty/), description: 'Check the Sync ID: it must be the one used by the Upsert Requester node' },
+				pairedItem: [{ item: 0 }, { item: 1 }],
+			},
+		]);
+	});
 });

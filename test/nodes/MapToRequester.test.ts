@@ -3,41 +3,16 @@ import { NodeHelpers, NodeOperationError, type IDataObject, type INodeExecutionD
 import { MapToRequester } from '../../nodes/MapToRequester/MapToRequester.node';
 import { mappingConfigFromParameters, parametersVaryingPerItem } from '../../nodes/shared/n8n/mappingParameters';
 import { MappingConfigError, mapUser, requiredGraphAttributes } from '../../nodes/shared/requester/mapping';
-import type { MappedRequesterFields, Requester } from '../../nodes/shared/requester/model';
+import type { Requester } from '../../nodes/shared/requester/model';
 import { runNode } from '../harness/n8n';
 import { ALL_USERS, BADGE_EXTENSION, adele, badEmail, bruce, controlChars, guest, longTitle, noMail, nulls, zoe } from '../requester/fixtures';
 import { fakeCredentialFields } from '../support/fakeTenant';
+import { requester } from '../support/requesters';
 
 const credentials = { azureAdSyncApi: fakeCredentialFields() as Record<string, string> };
 
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
-
-const EMPTY_FIELDS: MappedRequesterFields = {
-	username: null,
-	fullName: null,
-	firstName: null,
-	lastName: null,
-	email: null,
-	phone: null,
-	landline: null,
-	tags: [],
-	manager: null,
-	department: null,
-	jobTitle: null,
-	company: null,
-	employeeId: null,
-	employeeType: null,
-	officeLocation: null,
-	division: null,
-	costCenter: null,
-	hireDate: null,
-	street: null,
-	city: null,
-	state: null,
-	postalCode: null,
-	country: null,
-};
 
 const MEGAN = {
 	azureObjectId: '5bde3e51-d13b-4db1-9948-fe4b109d11a7',
@@ -104,8 +79,7 @@ describe('Map To Requester with the default mapping (no overrides)', () => {
 			country: 'United States',
 		});
 		// Nulls everywhere, an empty businessPhones list, no manager.
-		expect(byId.get(nulls.id as string)).toEqual({
-			...EMPTY_FIELDS,
+		expect(byId.get(nulls.id as string)).toEqual(requester({
 			azureObjectId: 'c1a5f5c0-0b0e-4f4e-9d55-2f1c9e1c0a01',
 			accountEnabled: true,
 			ssoKey: { kind: 'email', value: 'lyra@contoso.onmicrosoft.com' },
@@ -113,10 +87,9 @@ describe('Map To Requester with the default mapping (no overrides)', () => {
 			username: 'lyra@contoso.onmicrosoft.com',
 			fullName: 'Conf Room Lyra',
 			email: 'lyra@contoso.onmicrosoft.com',
-		});
+		}));
 		// A guest without mail gets its own address from the #EXT# UPN, not otherMails.
-		expect(byId.get(guest.id as string)).toEqual({
-			...EMPTY_FIELDS,
+		expect(byId.get(guest.id as string)).toEqual(requester({
 			azureObjectId: '0f4a3c9e-6d3b-4c7a-8f1e-2b9d5e7a1c33',
 			accountEnabled: true,
 			ssoKey: { kind: 'email', value: 'jane.doe@fabrikam.com' },
@@ -126,10 +99,9 @@ describe('Map To Requester with the default mapping (no overrides)', () => {
 			firstName: 'Jane',
 			lastName: 'Doe',
 			email: 'jane.doe@fabrikam.com',
-		});
+		}));
 		// Whitespace-only mail falls back to the UPN; the padded display name is trimmed.
-		expect(byId.get(noMail.id as string)).toEqual({
-			...EMPTY_FIELDS,
+		expect(byId.get(noMail.id as string)).toEqual(requester({
 			azureObjectId: '7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8',
 			accountEnabled: true,
 			ssoKey: { kind: 'email', value: 'kai.tanaka@contoso.onmicrosoft.com' },
@@ -139,9 +111,8 @@ describe('Map To Requester with the default mapping (no overrides)', () => {
 			firstName: 'Kai',
 			lastName: 'Tanaka',
 			email: 'kai.tanaka@contoso.onmicrosoft.com',
-		});
-		expect(byId.get(zoe.id as string)).toEqual({
-			...EMPTY_FIELDS,
+		}));
+		expect(byId.get(zoe.id as string)).toEqual(requester({
 			azureObjectId: '2e7c1f8a-3b4d-4e5f-9a6b-7c8d9e0f1a2b',
 			accountEnabled: true,
 			ssoKey: { kind: 'email', value: 'zoe.nunez@contoso.com' },
@@ -156,7 +127,7 @@ describe('Map To Requester with the default mapping (no overrides)', () => {
 			manager: MEGAN,
 			city: 'Málaga',
 			country: 'España',
-		});
+		}));
 		expect(byId.get(bruce.id as string)).toMatchObject({ fullName: '李小龍', firstName: '小龍', lastName: '李', phone: '85223456789', city: '香港', landline: null });
 		expect(byId.get(ALL_USERS.disabled.id as string)).toMatchObject({ accountEnabled: false, employeeId: 'E0007' });
 		expect(byId.get(ALL_USERS.obrien.id as string)).toMatchObject({ email: "sean.o'brien@contoso.ie", landline: '012345678', street: 'Unit 4\r\nDocklands Innovation Park' });
@@ -232,8 +203,7 @@ describe('Map To Requester with overrides', () => {
 				postalCode: '98004',
 				country: 'Ireland',
 			},
-			{
-				...EMPTY_FIELDS,
+			requester({
 				azureObjectId: '0f4a3c9e-6d3b-4c7a-8f1e-2b9d5e7a1c33',
 				accountEnabled: true,
 				ssoKey: { kind: 'objectId', value: '0f4a3c9e-6d3b-4c7a-8f1e-2b9d5e7a1c33' },
@@ -246,9 +216,8 @@ describe('Map To Requester with overrides', () => {
 				email: 'jane.doe@fabrikam.com',
 				tags: ['guest'],
 				country: 'Ireland',
-			},
-			{
-				...EMPTY_FIELDS,
+			}),
+			requester({
 				azureObjectId: '7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8',
 				accountEnabled: true,
 				ssoKey: { kind: 'objectId', value: '7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8' },
@@ -259,7 +228,7 @@ describe('Map To Requester with overrides', () => {
 				lastName: 'Tanaka',
 				email: 'kai.tanaka@contoso.onmicrosoft.com',
 				country: 'Ireland',
-			},
+			}),
 		]);
 		expect(result.outputs[0].map((entry) => entry.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 	});

@@ -4,7 +4,7 @@
  *   - the Freshservice stand-in (HTTPS), reached through a plain-http loopback front and the
  *     credential's Base URL override, as a proxy would be (the test process cannot trust the
  *     stand-in's CA on Node 20);
- *   - the generic requester REST stand-in (test/fixtures/standins/genericRest.ts), GENERIC_REST.md's
+ *   - the generic requester REST stand-in (test/destinations/genericRest/standIn.ts), GENERIC_REST.md's
  *     default contract on plain http.
  * Input items are what Map To Requester emits (`mapUser` of a Graph user, with List Users' `_sync`
  * marker); each test uses its own Sync ID and users, so tests do not see each other's records.
@@ -33,8 +33,8 @@ import { SYNC_STATE_KEY } from '../../nodes/shared/sync/cursor';
 import { runRequesterSync, type SyncInput, type SyncRecords } from '../../nodes/shared/sync/engine';
 import { SYNC_RECORDS_KEY } from '../../nodes/shared/sync/records';
 import { startLoopbackFront } from '../destinations/support/loopbackFront';
-import { startFreshserviceStandIn } from '../fixtures/standins/freshservice';
-import { startGenericRestStandIn } from '../fixtures/standins/genericRest';
+import { startFreshserviceStandIn } from '../destinations/freshservice/standIn';
+import { startGenericRestStandIn } from '../destinations/genericRest/standIn';
 import type { FaultPlan, RecordedRequest } from '../fixtures/standins/server';
 import { createTestTls } from '../fixtures/standins/tls';
 import { globalStaticData, runNode, type RunResult, type TestCredentials } from '../harness/n8n';

@@ -10,7 +10,6 @@ import {
 } from '../../nodes/shared/requester/mapping';
 import {
 	REQUESTER_FIELDS,
-	type MappedRequesterFields,
 	type Requester,
 	type RequesterFieldId,
 } from '../../nodes/shared/requester/model';
@@ -30,32 +29,7 @@ import {
 	obrien,
 	zoe,
 } from './fixtures';
-
-const EMPTY_FIELDS: MappedRequesterFields = {
-	username: null,
-	fullName: null,
-	firstName: null,
-	lastName: null,
-	email: null,
-	phone: null,
-	landline: null,
-	tags: [],
-	manager: null,
-	department: null,
-	jobTitle: null,
-	company: null,
-	employeeId: null,
-	employeeType: null,
-	officeLocation: null,
-	division: null,
-	costCenter: null,
-	hireDate: null,
-	street: null,
-	city: null,
-	state: null,
-	postalCode: null,
-	country: null,
-};
+import { requester } from '../support/requesters';
 
 const MEGAN = {
 	azureObjectId: '5bde3e51-d13b-4db1-9948-fe4b109d11a7',
@@ -109,8 +83,7 @@ describe('mapUser with the default mapping (empty config)', () => {
 	it('maps a user whose optional attributes are all null or empty', () => {
 		expect(mapUser(nulls, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: 'c1a5f5c0-0b0e-4f4e-9d55-2f1c9e1c0a01',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'lyra@contoso.onmicrosoft.com' },
@@ -118,15 +91,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				username: 'lyra@contoso.onmicrosoft.com',
 				fullName: 'Conf Room Lyra',
 				email: 'lyra@contoso.onmicrosoft.com',
-			},
+			}),
 		});
 	});
 
 	it("gives a guest without mail the guest's own address, not the #EXT# UPN", () => {
 		expect(mapUser(guest, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '0f4a3c9e-6d3b-4c7a-8f1e-2b9d5e7a1c33',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'jane.doe@fabrikam.com' },
@@ -136,15 +108,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				firstName: 'Jane',
 				lastName: 'Doe',
 				email: 'jane.doe@fabrikam.com',
-			},
+			}),
 		});
 	});
 
 	it('decodes a guest whose own local part contains an underscore', () => {
 		expect(mapUser(guestUnderscore, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'bob_smith@partner.example' },
@@ -152,15 +123,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				username: 'bob_smith@partner.example',
 				fullName: 'Bob Smith',
 				email: 'bob_smith@partner.example',
-			},
+			}),
 		});
 	});
 
 	it('keeps Unicode names and a phone it cannot normalise as they are', () => {
 		expect(mapUser(zoe, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '2e7c1f8a-3b4d-4e5f-9a6b-7c8d9e0f1a2b',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'zoe.nunez@contoso.com' },
@@ -175,15 +145,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				manager: MEGAN,
 				city: 'Málaga',
 				country: 'España',
-			},
+			}),
 		});
 	});
 
 	it('maps CJK names', () => {
 		expect(mapUser(bruce, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '6f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'bruce.lee@contoso.com' },
@@ -195,15 +164,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				email: 'bruce.lee@contoso.com',
 				phone: '85223456789',
 				city: '香港',
-			},
+			}),
 		});
 	});
 
 	it('accepts apostrophes, skips blank phones and keeps a multi-line street', () => {
 		expect(mapUser(obrien, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: "sean.o'brien@contoso.ie" },
@@ -218,15 +186,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				city: 'Dublin',
 				postalCode: 'D01 F5P2',
 				country: 'Ireland',
-			},
+			}),
 		});
 	});
 
 	it('falls back from a blank mail to the UPN and trims padded values', () => {
 		expect(mapUser(noMail, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: '7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'kai.tanaka@contoso.onmicrosoft.com' },
@@ -236,15 +203,14 @@ describe('mapUser with the default mapping (empty config)', () => {
 				firstName: 'Kai',
 				lastName: 'Tanaka',
 				email: 'kai.tanaka@contoso.onmicrosoft.com',
-			},
+			}),
 		});
 	});
 
 	it('maps a disabled user as a valid requester with accountEnabled false', () => {
 		expect(mapUser(disabled, {})).toEqual({
 			ok: true,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: 'e5d4c3b2-a190-4f8e-b7d6-c5b4a3928170',
 				accountEnabled: false,
 				ssoKey: { kind: 'email', value: 'former.employee@contoso.com' },
@@ -255,7 +221,7 @@ describe('mapUser with the default mapping (empty config)', () => {
 				lastName: 'Employee',
 				email: 'former.employee@contoso.com',
 				employeeId: 'E0007',
-			},
+			}),
 		});
 	});
 });
@@ -264,8 +230,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 	it('reports control characters per field and still returns the draft', () => {
 		expect(mapUser(controlChars, {})).toEqual({
 			ok: false,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: 'b1a2c3d4-e5f6-4789-9abc-def012345678',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'eva.green@contoso.com' },
@@ -275,7 +240,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 				firstName: 'Ev\u0000a',
 				lastName: 'Green',
 				email: 'eva.green@contoso.com',
-			},
+			}),
 			reasons: [
 				{
 					field: 'fullName',
@@ -294,8 +259,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 	it('reports an over-long job title', () => {
 		expect(mapUser(longTitle, {})).toEqual({
 			ok: false,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: 'a9b8c7d6-e5f4-4321-8fed-cba987654321',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'lee.gu@contoso.com' },
@@ -304,7 +268,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 				fullName: 'Lee Gu',
 				email: 'lee.gu@contoso.com',
 				jobTitle: LONG_JOB_TITLE,
-			},
+			}),
 			reasons: [
 				{
 					field: 'jobTitle',
@@ -319,8 +283,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 		const result = mapUser(badEmail, {});
 		expect(result).toEqual({
 			ok: false,
-			requester: {
-				...EMPTY_FIELDS,
+			requester: requester({
 				azureObjectId: 'f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f',
 				accountEnabled: true,
 				ssoKey: { kind: 'email', value: 'typo.person@@contoso.com' },
@@ -328,7 +291,7 @@ describe('mapUser rejects invalid users with field-level reasons', () => {
 				username: 'typo.person@@contoso.com',
 				fullName: 'Typo Person',
 				email: 'typo.person@@contoso.com',
-			},
+			}),
 			reasons: [
 				{
 					field: 'email',
@@ -657,15 +620,14 @@ describe('requiredGraphAttributes', () => {
 		};
 		const { select } = requiredGraphAttributes(config);
 		const selected = Object.fromEntries(select.map((name) => [name, adele[name]]));
-		const expected: Requester = {
-			...EMPTY_FIELDS,
+		const expected: Requester = requester({
 			azureObjectId: '87d349ed-44d7-43e1-9a83-5f2406dee5bd',
 			accountEnabled: true,
 			ssoKey: { kind: 'upn', value: 'adelev@contoso.com' },
 			allowLogin: false,
 			fullName: 'Adele Vance',
 			tags: ['VIP'],
-		};
+		});
 		expect(mapUser(selected, config)).toEqual({ ok: true, requester: expected });
 	});
 });

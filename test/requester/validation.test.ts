@@ -6,6 +6,7 @@ import {
 	isValidEmail,
 	validateRequester,
 } from '../../nodes/shared/requester/validation';
+import { requester } from '../support/requesters';
 
 describe('isValidEmail', () => {
 	it.each([
@@ -83,35 +84,15 @@ describe('isIsoDate', () => {
 });
 
 describe('validateRequester', () => {
-	const valid: RequesterDraft = {
+	const valid: RequesterDraft = requester({
 		azureObjectId: 'id-1',
 		accountEnabled: true,
 		allowLogin: true,
 		ssoKey: { kind: 'email', value: 'a@b.com' },
 		username: 'a@b.com',
 		fullName: 'A B',
-		firstName: null,
-		lastName: null,
 		email: 'a@b.com',
-		phone: null,
-		landline: null,
-		tags: [],
-		manager: null,
-		department: null,
-		jobTitle: null,
-		company: null,
-		employeeId: null,
-		employeeType: null,
-		officeLocation: null,
-		division: null,
-		costCenter: null,
-		hireDate: null,
-		street: null,
-		city: null,
-		state: null,
-		postalCode: null,
-		country: null,
-	};
+	});
 	const login = { ssoKey: 'email' as const, allowLogin: true };
 
 	it('finds nothing wrong with a valid requester', () => {

@@ -3,6 +3,7 @@
  * connection, kept for the life of the process, so MSAL's token cache serves every node and run;
  * the cache is only a cache: nothing else depends on it living in this process.
  */
+import { msalNetworkClient } from '../http/msalNetwork';
 import { ConfidentialClientApplication, LogLevel, type MsalConfiguration } from '../vendor';
 import { connectionKey, type AzureAdConnection } from './connection';
 import { toSignInError } from './errors';
@@ -88,6 +89,8 @@ export function msalConfiguration(connection: AzureAdConnection): MsalConfigurat
 	return {
 		auth,
 		system: {
+			// Sign-in requests go through the pack's HTTP layer, so they honour HTTPS_PROXY / NO_PROXY too.
+			networkClient: msalNetworkClient,
 			loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
 		},
 	};

@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, NetworkError } from './errors';
+import { agentFor, describeProxy, proxyFor } from './proxy';
 import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -43,11 +44,6 @@ export interface SendOptions {
 	random?: () => number;
 }
 
-const agents = {
-	http: new http.Agent({ keepAlive: true, maxSockets: 32 }),
-	https: new https.Agent({ keepAlive: true, maxSockets: 32 }),
-};
-
 const DEFAULT_TIMEOUT_MS = 100_000;
 
 export function sleep(ms: number): Promise<void> {
@@ -66,19 +62,20 @@ export function sendOnce(request: HttpRequest): Promise<HttpResponse> {
 		headers['content-length'] = String(Buffer.byteLength(payload));
 	}
 
+	const proxy = proxyFor(url);
 	return new Promise((resolve, reject) => {
 		const fail = (error: NodeJS.ErrnoException) =>
 			reject(
 				new NetworkError({
 					code: error.code ?? (error.message === 'socket hang up' ? 'ECONNRESET' : 'ENETWORK'),
-					message: error.message,
+					message: proxy ? `${error.message} (through the proxy ${describeProxy(proxy)})` : error.message,
 					method: request.method,
 					url: request.url,
 				}),
 			);
 		const req = (isHttps ? https : http).request(
 			url,
-			{ method: request.method, headers, agent: isHttps ? agents.https : agents.http },
+			{ method: request.method, headers, agent: agentFor(url) },
 			(res) => {
 				const chunks: Buffer[] = [];
 				res.on('data', (chunk: Buffer) => chunks.push(chunk));

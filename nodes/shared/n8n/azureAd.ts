@@ -15,19 +15,14 @@ import { GraphClient } from '../graph/client';
 import { buildConnection, type AzureAdCredentialFields } from '../graph/connection';
 import { testConnection } from '../graph/verify';
 import { describeError } from './errors';
+import { maxTriesProperty } from './options';
 
 export const AZURE_AD_CREDENTIAL = 'azureAdSyncApi';
 
 /** "Max Tries" under Options, shared by the nodes that call Graph. */
-export const maxTriesOption: INodeProperties = {
-	displayName: 'Max Tries',
-	name: 'maxTries',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 20 },
-	default: 6,
-	description:
-		'How many times one Graph request is tried when Microsoft throttles (429, honouring Retry-After) or the connection drops, before the node fails',
-};
+export const maxTriesOption: INodeProperties = maxTriesProperty(
+	'How many times one Graph request is tried when Microsoft throttles (429, honouring Retry-After) or the connection drops, before the node fails',
+);
 
 type GraphContext = IExecuteFunctions | ILoadOptionsFunctions;
 

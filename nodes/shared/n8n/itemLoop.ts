@@ -32,6 +32,12 @@ function mapError(context: IExecuteFunctions, error: unknown, itemIndex: number 
 	return options.errorFor ? options.errorFor(error, itemIndex ?? 0) : toNodeError(context.getNode(), error, itemIndex);
 }
 
+/** One item's result on a node with several outputs: the output it goes to, and what. */
+export interface RoutedResult {
+	output: number;
+	result: ItemResult;
+}
+
 /**
  * Runs `work` for each input item in order. A failing item throws the mapped node error, or
  * with Continue On Fail becomes an error item paired with it and the loop goes on.
@@ -42,25 +48,40 @@ export async function forEachItem(
 	options: ItemLoopOptions = {},
 	itemCount: number = context.getInputData().length,
 ): Promise<INodeExecutionData[]> {
-	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		try {
-			const result = await work(itemIndex);
-			const items = result === undefined ? [] : Array.isArray(result) ? result : [result];
-			for (const item of items) output.push(item.pairedItem === undefined ? { ...item, pairedItem: { item: itemIndex } } : item);
-		} catch (caught) {
-			const error = mapError(context, caught, itemIndex, options);
-			if (!context.continueOnFail()) throw error;
-			output.push(errorItem(error, { item: itemIndex }, options.errorJson?.(error, itemIndex, caught)));
-		}
-	}
+	const [output] = await forEachItemRouted(context, 1, async (itemIndex) => ({ output: 0, result: await work(itemIndex) }), options, itemCount);
 	return output;
 }
 
 /**
+ * forEachItem for a node with `outputCount` outputs: each item's work says which output its
+ * result goes to; error items go to `errorOutput` (default 0). Order within each output is input order.
+ */
+export async function forEachItemRouted(
+	context: IExecuteFunctions,
+	outputCount: number,
+	work: (itemIndex: number) => Promise<RoutedResult> | RoutedResult,
+	options: ItemLoopOptions & { errorOutput?: number } = {},
+	itemCount: number = context.getInputData().length,
+): Promise<INodeExecutionData[][]> {
+	const outputs: INodeExecutionData[][] = Array.from({ length: outputCount }, () => []);
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const { output, result } = await work(itemIndex);
+			const items = result === undefined ? [] : Array.isArray(result) ? result : [result];
+			for (const item of items) outputs[output].push(item.pairedItem === undefined ? { ...item, pairedItem: { item: itemIndex } } : item);
+		} catch (caught) {
+			const error = mapError(context, caught, itemIndex, options);
+			if (!context.continueOnFail()) throw error;
+			outputs[options.errorOutput ?? 0].push(errorItem(error, { item: itemIndex }, options.errorJson?.(error, itemIndex, caught)));
+		}
+	}
+	return outputs;
+}
+
+/**
  * Runs `work` once for the whole input (a read, a sync, an export). On failure it throws the mapped
- * node error, or with Continue On Fail returns one error item paired with every input item, on
- * output `errorOutput` of `outputCount` outputs.
+ * node error, or with Continue On Fail returns one error item paired with every input item (or
+ * `pairedItem`), on output `errorOutput` of `outputCount` outputs.
  */
 export async function runOnce(
 	context: IExecuteFunctions,

@@ -119,6 +119,29 @@ export const REQUESTER_FIELDS: readonly RequesterFieldSpec[] = [
 
 const FIELDS_BY_ID = new Map(REQUESTER_FIELDS.map((spec) => [spec.id, spec]));
 
+/** A field's value when Azure has none: an empty list for list fields, otherwise null. */
+export function emptyFieldValue(spec: RequesterFieldSpec): MappedRequesterFields[RequesterFieldId] {
+	return spec.kind === 'list' ? [] : null;
+}
+
+// Object.fromEntries gives V8 a fast-properties object (a loop of assignments would make a slow
+// dictionary), and copying it with spread gives every requester that same compact shape.
+const EMPTY_REQUESTER: Readonly<Record<string, unknown>> = Object.fromEntries([
+	['azureObjectId', ''],
+	['accountEnabled', true],
+	['ssoKey', undefined],
+	['allowLogin', true],
+	...REQUESTER_FIELDS.map((spec) => [spec.id, null]),
+]);
+const LIST_FIELDS = REQUESTER_FIELDS.filter((spec) => spec.kind === 'list').map((spec) => spec.id);
+
+/** A requester with no values yet: no object ID or SSO key, enabled, login allowed, every field empty (REQUESTER_FIELDS order). */
+export function emptyRequester(): RequesterDraft {
+	const requester = { ...EMPTY_REQUESTER } as Record<string, unknown>;
+	for (const id of LIST_FIELDS) requester[id] = [];
+	return requester as unknown as RequesterDraft;
+}
+
 export function getRequesterField(id: RequesterFieldId): RequesterFieldSpec {
 	const spec = FIELDS_BY_ID.get(id);
 	if (!spec) throw new Error(`Unknown requester field "${id}"`);

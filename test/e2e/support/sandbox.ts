@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../../fixtures/standins/freshservice';
+import { startFreshserviceStandIn, type FreshserviceStandIn } from '../../destinations/freshservice/standIn';
 import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser } from '../../fixtures/standins/microsoft';
 import { createTestTls, type TestTls } from '../../fixtures/standins/tls';
 import { N8nInstance, type CredentialJson, type N8nInstanceOptions, type WorkflowJson } from './n8n';

@@ -8,10 +8,12 @@
  * department → department_ids (by name), officeLocation → location_id (by name),
  * street/city/state/postalCode/country → address (one line each), manager → reporting_manager_id,
  * and any of FRESHSERVICE_CUSTOM_SOURCES → a custom field (or the built-in external_id) the user names.
+ *
+ * This file holds the requests per operation; the field model is in fields.ts, department and
+ * location names in lookups.ts, query escaping in query.ts and the HTTP plumbing in requests.ts.
  */
-import { HttpError } from '../http/errors';
-import { headerValue, send, type HttpMethod, type HttpResponse } from '../http/request';
-import { mergeRetryPolicy, type RetryPolicy } from '../http/retry';
+import { HttpError } from '../../http/errors';
+import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import {
 	normaliseKey,
 	type MappedRequesterFields,
@@ -19,50 +21,57 @@ import {
 	type RequesterFieldId,
 	type SsoKey,
 	type SsoKeyKind,
-} from '../requester/model';
+} from '../../requester/model';
 import {
 	asText,
 	asValidationError,
-	checkApiBaseUrl,
 	chooseFields,
 	createOnce,
 	DestinationConfigError,
 	IdentityMemory,
 	keyOf,
 	keySource,
-	readFieldErrorBody,
 	sourceValue,
 	type StoredSource,
-} from './common';
+} from '../common';
 import {
 	DestinationValidationError,
 	type DestinationCapabilities,
 	type DestinationRecord,
 	type RequesterChanges,
 	type RequesterDestination,
-} from './types';
-
-/** Throttling, server and gateway errors: Freshservice answers all of them under load. */
-export const FRESHSERVICE_RETRY_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
-
-/** Values without a built-in requester field, which can go to custom fields instead. */
-export const FRESHSERVICE_CUSTOM_SOURCES = [
-	'azureObjectId',
-	'ssoKey',
-	'username',
-	'fullName',
-	'company',
-	'employeeId',
-	'employeeType',
-	'division',
-	'costCenter',
-	'hireDate',
-] as const;
-
-export type FreshserviceCustomSource = (typeof FRESHSERVICE_CUSTOM_SOURCES)[number];
-
-/** The one built-in field that may stand in for a custom field (to hold, say, the Azure object id). */
-export const FRESHSERVICE_EXTERNAL_ID = 'external_id';
+} from '../types';
+import {
+	BUILT_IN_FIELDS,
+	CANONICAL_BY_FRESHSERVICE,
+	checkCustomFields,
+	composeAddress,
+	dropEmpty,
+	firstNameOf,
+	FRESHSERVICE_EXTERNAL_ID,
+	freshserviceId,
+	idsOf,
+	isAddressPart,
+	isStoredSource,
+	parseAddress,
+	pickOne,
+	TEXT_FIELDS,
+	type FreshserviceCustomSource,
+	type TextField,
+} from './fields';
+import { NameLookups, type NameIndex, type UnknownName } from './lookups';
+import { fieldQuery } from './query';
+import {
+	FRESHSERVICE_RETRY_STATUSES,
+	freshserviceApiRoot,
+	freshserviceCaller,
+	hasNextPage,
+	listOf,
+	PAGE_SIZE,
+	requesterPath,
+	type FreshserviceCall,
+	type RawItem,
+} from './requests';
 
 export interface FreshserviceOptions {
 	/** `acme`, `acme.freshservice.com` or `https://acme.freshservice.com`. */
@@ -82,63 +91,12 @@ export interface FreshserviceOptions {
 	random?: () => number;
 }
 
-const TEXT_FIELDS = {
-	firstName: 'first_name',
-	lastName: 'last_name',
-	email: 'primary_email',
-	phone: 'mobile_phone_number',
-	landline: 'work_phone_number',
-	jobTitle: 'job_title',
-} as const satisfies Partial<Record<RequesterFieldId, string>>;
-
-type TextField = keyof typeof TEXT_FIELDS;
-
-const ADDRESS_PARTS = ['street', 'city', 'state', 'postalCode', 'country'] as const;
-
-type AddressPart = (typeof ADDRESS_PARTS)[number];
-
-const BUILT_IN_FIELDS: readonly RequesterFieldId[] = [...(Object.keys(TEXT_FIELDS) as TextField[]), 'department', 'officeLocation', ...ADDRESS_PARTS];
-
-/** Freshservice field names read back into canonical ones, for validation reasons. */
-const CANONICAL_BY_FRESHSERVICE: Record<string, string> = {
-	...Object.fromEntries(Object.entries(TEXT_FIELDS).map(([canonical, freshservice]) => [freshservice, canonical])),
-	department_ids: 'department',
-	location_id: 'officeLocation',
-	address: 'street',
-	reporting_manager_id: 'manager',
-};
-
-const PAGE_SIZE = 100;
-const MAX_QUERY_LENGTH = 512;
-const CUSTOM_FIELD_NAME = /^[A-Za-z0-9_]{1,128}$/;
-const SUBDOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-type RawRequester = Record<string, unknown>;
-
-interface NameIndex {
-	idByName: Map<string, number>;
-	nameById: Map<number, string>;
-}
-
-/** The API root for a domain as users type it. */
-export function freshserviceApiRoot(options: Pick<FreshserviceOptions, 'domain' | 'baseUrl'>): string {
-	if (options.baseUrl?.trim()) return checkApiBaseUrl(options.baseUrl, 'Base URL');
-	const typed = (options.domain ?? '').trim().toLowerCase();
-	const host = typed.replace(/^https?:\/\//, '').replace(/[/?#].*$/, '');
-	const subdomain = host.endsWith('.freshservice.com') ? host.slice(0, -'.freshservice.com'.length) : host;
-	if (!SUBDOMAIN.test(subdomain)) {
-		throw new DestinationConfigError('Domain', `"${options.domain ?? ''}" is not a Freshservice domain (expected e.g. acme or acme.freshservice.com)`);
-	}
-	return `https://${subdomain}.freshservice.com/api/v2`;
-}
-
 export class FreshserviceDestination implements RequesterDestination {
 	readonly label: string;
 	readonly capabilities: DestinationCapabilities;
 	readonly supportedFields: readonly RequesterFieldId[];
 
-	private readonly apiRoot: string;
-	private readonly authorization: string;
+	private readonly call: FreshserviceCall;
 	private readonly policy: RetryPolicy;
 	private readonly keyKind: SsoKeyKind;
 	/** Where the key is stored: primary_email, or a custom slot. */
@@ -147,19 +105,18 @@ export class FreshserviceDestination implements RequesterDestination {
 	private readonly identity = new IdentityMemory();
 	/** Requesters allowed to see their departments' tickets: Freshservice clears that on any update that does not resend it. */
 	private readonly seesDepartmentTickets = new Set<string>();
-	private readonly indexes: { departments?: Promise<NameIndex>; locations?: Promise<NameIndex> } = {};
-	/** The same indexes once loaded, for the synchronous `expectedFields`. */
-	private readonly loaded: { departments?: NameIndex; locations?: NameIndex } = {};
+	private readonly names: NameLookups;
 
 	constructor(private readonly options: FreshserviceOptions) {
 		if (!options.apiKey?.trim()) throw new DestinationConfigError('API Key', 'is empty');
-		this.apiRoot = freshserviceApiRoot(options);
-		this.authorization = `Basic ${Buffer.from(`${options.apiKey.trim()}:X`).toString('base64')}`;
+		const apiRoot = freshserviceApiRoot(options);
 		this.policy = mergeRetryPolicy({ retryStatuses: FRESHSERVICE_RETRY_STATUSES, ...options.retry });
+		this.call = freshserviceCaller(apiRoot, options.apiKey.trim(), this.policy, options);
+		this.names = new NameLookups(async (path) => await this.call<unknown>('GET', path));
 		this.keyKind = options.keyKind ?? 'email';
 		this.slots = checkCustomFields(options.customFields ?? {});
 		this.keyFrom = this.resolveKeySource();
-		this.label = `Freshservice (${new URL(this.apiRoot).host})`;
+		this.label = `Freshservice (${new URL(apiRoot).host})`;
 		this.capabilities = { storesAzureObjectId: this.slots.has('azureObjectId'), reportingManager: true };
 		const targets = [...BUILT_IN_FIELDS, ...[...this.slots.keys()].filter((source): source is FreshserviceCustomSource & RequesterFieldId => source !== 'azureObjectId' && source !== 'ssoKey')];
 		this.supportedFields = chooseFields(targets, options.fields);
@@ -243,8 +200,8 @@ export class FreshserviceDestination implements RequesterDestination {
 		for (const field of this.supportedFields) {
 			if (field === 'firstName') expected.firstName = firstNameOf(requester);
 			else if (isAddressPart(field)) expected[field] = address[field];
-			else if (field === 'department') expected.department = canonicalName(this.loaded.departments, requester.department);
-			else if (field === 'officeLocation') expected.officeLocation = canonicalName(this.loaded.locations, requester.officeLocation);
+			else if (field === 'department') expected.department = this.names.canonicalName('departments', requester.department);
+			else if (field === 'officeLocation') expected.officeLocation = this.names.canonicalName('locations', requester.officeLocation);
 			else expected[field] = requester[field];
 		}
 		return expected as Partial<MappedRequesterFields>;
@@ -276,10 +233,7 @@ export class FreshserviceDestination implements RequesterDestination {
 	}
 
 	private async findBySlot(field: string, value: string, matches: (record: DestinationRecord) => boolean): Promise<DestinationRecord | null> {
-		const query = `"${field}:'${escapeQueryValue(value)}'"`;
-		if (query.length - 2 > MAX_QUERY_LENGTH) {
-			throw new DestinationValidationError(`The value is too long to search Freshservice ${field} with`, 0, [{ field, message: `too long to search for (Freshservice queries are limited to ${MAX_QUERY_LENGTH} characters)` }]);
-		}
+		const query = fieldQuery(field, value);
 		const response = await this.call<unknown>('GET', `/requesters?query=${encodeURIComponent(query)}`);
 		const records = await this.toRecords(listOf(response.body, 'requesters'));
 		return pickOne(records.filter(matches));
@@ -292,17 +246,17 @@ export class FreshserviceDestination implements RequesterDestination {
 	private async recordFrom(body: unknown): Promise<DestinationRecord> {
 		const raw = body && typeof body === 'object' ? (body as Record<string, unknown>).requester : undefined;
 		if (!raw || typeof raw !== 'object') throw new Error('Freshservice answered without a requester object');
-		const [record] = await this.toRecords([raw as RawRequester]);
+		const [record] = await this.toRecords([raw as RawItem]);
 		return record;
 	}
 
-	private async toRecords(raws: RawRequester[]): Promise<DestinationRecord[]> {
-		const departments = this.supportedFields.includes('department') && raws.some((raw) => idsOf(raw.department_ids).length > 0) ? await this.index('departments') : undefined;
-		const locations = this.supportedFields.includes('officeLocation') && raws.some((raw) => typeof raw.location_id === 'number') ? await this.index('locations') : undefined;
+	private async toRecords(raws: RawItem[]): Promise<DestinationRecord[]> {
+		const departments = this.supportedFields.includes('department') && raws.some((raw) => idsOf(raw.department_ids).length > 0) ? await this.names.index('departments') : undefined;
+		const locations = this.supportedFields.includes('officeLocation') && raws.some((raw) => typeof raw.location_id === 'number') ? await this.names.index('locations') : undefined;
 		return raws.map((raw) => this.toRecord(raw, departments, locations));
 	}
 
-	private toRecord(raw: RawRequester, departments: NameIndex | undefined, locations: NameIndex | undefined): DestinationRecord {
+	private toRecord(raw: RawItem, departments: NameIndex | undefined, locations: NameIndex | undefined): DestinationRecord {
 		const id = String(raw.id);
 		const fields: Partial<Record<RequesterFieldId, unknown>> = {};
 		const address = parseAddress(asText(raw.address));
@@ -328,7 +282,7 @@ export class FreshserviceDestination implements RequesterDestination {
 		};
 	}
 
-	private slotValue(raw: RawRequester, source: FreshserviceCustomSource): string | null {
+	private slotValue(raw: RawItem, source: FreshserviceCustomSource): string | null {
 		const name = this.slotName(source);
 		const custom = raw.custom_fields && typeof raw.custom_fields === 'object' ? (raw.custom_fields as Record<string, unknown>) : {};
 		const value = asText(name === FRESHSERVICE_EXTERNAL_ID ? raw.external_id : custom[name]);
@@ -336,44 +290,19 @@ export class FreshserviceDestination implements RequesterDestination {
 		return source === 'hireDate' && value !== null ? (/^\d{4}-\d{2}-\d{2}/.exec(value)?.[0] ?? value) : value;
 	}
 
-	/** Departments or locations by name, read once per destination (all pages). */
-	private async index(kind: 'departments' | 'locations'): Promise<NameIndex> {
-		this.indexes[kind] ??= this.loadIndex(kind).catch((error: unknown) => {
-			delete this.indexes[kind];
-			throw error;
-		});
-		return await this.indexes[kind];
-	}
-
-	private async loadIndex(kind: 'departments' | 'locations'): Promise<NameIndex> {
-		const index: NameIndex = { idByName: new Map(), nameById: new Map() };
-		for (let page = 1; ; page++) {
-			const response = await this.call<unknown>('GET', `/${kind}?per_page=${PAGE_SIZE}&page=${page}`);
-			for (const item of listOf(response.body, kind)) {
-				const name = asText(item.name);
-				if (typeof item.id !== 'number' || name === null) continue;
-				index.nameById.set(item.id, name);
-				if (!index.idByName.has(normaliseKey(name))) index.idByName.set(normaliseKey(name), item.id);
-			}
-			if (!hasNextPage(response)) break;
-		}
-		this.loaded[kind] = index;
-		return index;
-	}
-
 	// ---- writing ---------------------------------------------------------------------------------
 
 	private async bodyFor(requester: Requester, sources: StoredSource[]): Promise<Record<string, unknown>> {
 		const body: Record<string, unknown> = {};
 		const custom: Record<string, unknown> = {};
-		const unknownNames: Array<{ field: string; message: string; code: string }> = [];
+		const unknownNames: UnknownName[] = [];
 		for (const source of new Set(sources)) {
 			if (source in TEXT_FIELDS) {
 				body[TEXT_FIELDS[source as TextField]] = source === 'firstName' ? firstNameOf(requester) : requester[source as TextField];
 			} else if (isAddressPart(source)) {
 				body.address = composeAddress(requester);
 			} else if (source === 'department' || source === 'officeLocation') {
-				const resolved = await this.resolveName(source, requester[source]);
+				const resolved = await this.names.resolve(source, requester[source]);
 				if ('reason' in resolved) unknownNames.push(resolved.reason);
 				else if (source === 'department') body.department_ids = resolved.id === null ? [] : [resolved.id];
 				else body.location_id = resolved.id;
@@ -389,21 +318,6 @@ export class FreshserviceDestination implements RequesterDestination {
 		}
 		if (Object.keys(custom).length > 0) body.custom_fields = custom;
 		return body;
-	}
-
-	private async resolveName(field: 'department' | 'officeLocation', name: string | null): Promise<{ id: number | null } | { reason: { field: string; message: string; code: string } }> {
-		if (name === null) return { id: null };
-		const kind = field === 'department' ? 'departments' : 'locations';
-		const id = (await this.index(kind)).idByName.get(normaliseKey(name));
-		if (id !== undefined) return { id };
-		const where = field === 'department' ? 'Admin > Departments' : 'Admin > Locations';
-		return {
-			reason: {
-				field,
-				message: `Freshservice has no ${field === 'department' ? 'department' : 'location'} named "${name}": add it under ${where}, or change the ${field === 'department' ? 'Department' : 'Office Location'} mapping`,
-				code: field === 'department' ? 'unknown_department' : 'unknown_location',
-			},
-		};
 	}
 
 	private identitySlots(): Array<'azureObjectId' | 'ssoKey'> {
@@ -458,137 +372,5 @@ export class FreshserviceDestination implements RequesterDestination {
 		if (name === undefined) throw new Error(`No Freshservice field holds ${source}`);
 		return name;
 	}
-
-	private async call<T>(method: HttpMethod, path: string, body?: unknown): Promise<HttpResponse<T>> {
-		return await send<T>(
-			{ method, url: `${this.apiRoot}${path}`, headers: { authorization: this.authorization }, body },
-			{ policy: this.policy, readError: readFieldErrorBody, onRetry: this.options.onRetry, sleep: this.options.sleep, random: this.options.random },
-		);
-	}
 }
 
-function checkCustomFields(customFields: Partial<Record<string, string>>): Map<FreshserviceCustomSource, string> {
-	const slots = new Map<FreshserviceCustomSource, string>();
-	const owners = new Map<string, string>();
-	for (const [source, rawName] of Object.entries(customFields)) {
-		const name = rawName?.trim() ?? '';
-		if (name === '') continue;
-		if (!(FRESHSERVICE_CUSTOM_SOURCES as readonly string[]).includes(source)) {
-			throw new DestinationConfigError('Custom Fields', `"${source}" has a built-in Freshservice field or cannot be stored; choose one of ${FRESHSERVICE_CUSTOM_SOURCES.join(', ')}`);
-		}
-		if (!CUSTOM_FIELD_NAME.test(name)) {
-			throw new DestinationConfigError('Custom Fields', `"${name}" is not a Freshservice field name (use the API name shown under Admin > Requester Fields: letters, digits and _)`);
-		}
-		const owner = owners.get(name);
-		if (owner !== undefined) throw new DestinationConfigError('Custom Fields', `"${name}" is chosen for both ${owner} and ${source}`);
-		owners.set(name, source);
-		slots.set(source as FreshserviceCustomSource, name);
-	}
-	return slots;
-}
-
-/** Freshservice query strings are `field:'value'`; quotes and backslashes in the value are escaped. */
-export function escapeQueryValue(value: string): string {
-	return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/"/g, '\\"');
-}
-
-/** Freshservice requires a first name; a directory entry without a given name uses its full name. */
-function firstNameOf(requester: Requester): string | null {
-	return requester.firstName ?? requester.fullName ?? requester.email?.split('@')[0] ?? requester.ssoKey.value;
-}
-
-/** One address line per part, in a fixed order, so the parts can be read back for diffing. */
-function composeAddress(requester: Requester): string | null {
-	const text = ADDRESS_PARTS.map((part) => requester[part] ?? '').join('\n').trim();
-	return text === '' ? null : text;
-}
-
-/** The inverse of composeAddress; an address typed by hand (fewer lines) is all street. */
-function parseAddress(address: string | null): Record<AddressPart, string | null> {
-	const parts: Record<AddressPart, string | null> = { street: null, city: null, state: null, postalCode: null, country: null };
-	if (address === null) return parts;
-	const lines = address.replace(/\r\n/g, '\n').split('\n');
-	if (lines.length < ADDRESS_PARTS.length) return { ...parts, street: address };
-	const tail = lines.slice(-(ADDRESS_PARTS.length - 1));
-	parts.street = lines.slice(0, lines.length - tail.length).join('\n') || null;
-	ADDRESS_PARTS.slice(1).forEach((part, index) => (parts[part] = tail[index] || null));
-	return parts;
-}
-
-function isAddressPart(field: string): field is AddressPart {
-	return (ADDRESS_PARTS as readonly string[]).includes(field);
-}
-
-function isStoredSource(field: RequesterFieldId): field is Exclude<RequesterFieldId, 'manager'> {
-	return field !== 'manager';
-}
-
-function canonicalName(index: NameIndex | undefined, name: string | null): string | null {
-	if (name === null || index === undefined) return name;
-	const id = index.idByName.get(normaliseKey(name));
-	return id === undefined ? name : (index.nameById.get(id) ?? name);
-}
-
-/** A create sends only values: an empty value is Freshservice's default anyway. */
-function dropEmpty(body: Record<string, unknown>): Record<string, unknown> {
-	const kept = Object.entries(body).filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0));
-	const result = Object.fromEntries(kept);
-	if (result.custom_fields && typeof result.custom_fields === 'object') {
-		const custom = Object.entries(result.custom_fields as Record<string, unknown>).filter(([, value]) => value !== null);
-		if (custom.length === 0) delete result.custom_fields;
-		else result.custom_fields = Object.fromEntries(custom);
-	}
-	return result;
-}
-
-function listOf(body: unknown, key: string): RawRequester[] {
-	const list = body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
-	return Array.isArray(list) ? list.filter((item): item is RawRequester => !!item && typeof item === 'object') : [];
-}
-
-function idsOf(value: unknown): number[] {
-	return Array.isArray(value) ? value.filter((item): item is number => typeof item === 'number') : [];
-}
-
-/** Freshservice sets `Link: <…>; rel="next"` only when another page exists. */
-function hasNextPage(response: HttpResponse<unknown>): boolean {
-	return /rel="?next"?/.test(headerValue(response.headers, 'link') ?? '');
-}
-
-/** Several matches on one key are a data problem; prefer the active one, then the oldest. */
-function pickOne(records: DestinationRecord[]): DestinationRecord | null {
-	const sorted = [...records].sort((a, b) => Number(b.active) - Number(a.active) || Number(a.id) - Number(b.id));
-	return sorted[0] ?? null;
-}
-
-function requesterPath(id: string): string {
-	return encodeURIComponent(id);
-}
-
-/** Proves a Freshservice connection with one small read; the message says what to fix. */
-export async function testFreshserviceAccess(options: FreshserviceOptions): Promise<{ ok: boolean; message: string }> {
-	let destination: FreshserviceDestination;
-	try {
-		// A Test button should answer within seconds, not wait out a long throttle.
-		destination = new FreshserviceDestination({ ...options, retry: { maxAttempts: 2, maxRetryAfterMs: 10_000, ...options.retry } });
-		await destination.checkAccess();
-	} catch (error) {
-		return { ok: false, message: accessFailure(error) };
-	}
-	return { ok: true, message: `Connected to ${destination.label}` };
-}
-
-function accessFailure(error: unknown): string {
-	if (error instanceof HttpError && error.status === 401) return 'Freshservice rejected the API key (HTTP 401). Copy it again from Profile Settings > API Key.';
-	if (error instanceof HttpError && error.status === 403) return "The API key's agent may not view requesters (HTTP 403). Use the key of an agent with the Manage Requesters permission.";
-	if (error instanceof HttpError && error.status === 404) return 'No Freshservice API at this address (HTTP 404). Check the domain or Base URL.';
-	return error instanceof Error ? error.message : String(error);
-}
-
-/** Freshservice requester ids are numbers; a reporting manager is written as one. */
-function freshserviceId(managerId: string): number {
-	if (!/^\d+$/.test(managerId)) {
-		throw new DestinationValidationError(`Freshservice requester ids are numbers, not "${managerId}"`, 0, [{ field: 'manager', message: `"${managerId}" is not a Freshservice requester id` }]);
-	}
-	return Number(managerId);
-}

@@ -1,10 +1,10 @@
 import nock from 'nock';
-import { DestinationConfigError } from '../../nodes/shared/destinations/common';
-import { GenericRestDestination, getPath, setPath, type GenericRestOptions } from '../../nodes/shared/destinations/genericRest';
-import { DestinationValidationError } from '../../nodes/shared/destinations/types';
-import { HttpError } from '../../nodes/shared/http/errors';
-import { connectionReset } from '../support/fakeTenant';
-import { JANE_OBJECT_ID, makeRequester } from './support/requesters';
+import { DestinationConfigError } from '../../../nodes/shared/destinations/common';
+import { GenericRestDestination, getPath, setPath, type GenericRestOptions } from '../../../nodes/shared/destinations/genericRest';
+import { DestinationValidationError } from '../../../nodes/shared/destinations/types';
+import { HttpError } from '../../../nodes/shared/http/errors';
+import { connectionReset } from '../../support/fakeTenant';
+import { JANE_OBJECT_ID, makeRequester } from '../support/requesters';
 
 const ITSM = 'https://itsm.example.com';
 const TOKEN = 'FAKE-bearer-token-abcdef';

@@ -2,10 +2,13 @@
  * Any ITSM that implements the small requester contract in GENERIC_REST.md: path templates, JSON
  * field names and response shapes are settings with documented defaults. Authentication arrives
  * as ready-made headers, so this core never sees how the node obtained them.
+ *
+ * This file holds the requests per operation; the settings and their defaults are in settings.ts,
+ * dotted JSON paths in json.ts.
  */
-import { HttpError } from '../http/errors';
-import { send, type HttpMethod, type HttpResponse } from '../http/request';
-import { mergeRetryPolicy, type RetryPolicy } from '../http/retry';
+import { HttpError } from '../../http/errors';
+import { send, type HttpMethod, type HttpResponse } from '../../http/request';
+import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import {
 	normaliseKey,
 	type MappedRequesterFields,
@@ -13,7 +16,7 @@ import {
 	type RequesterFieldId,
 	type SsoKey,
 	type SsoKeyKind,
-} from '../requester/model';
+} from '../../requester/model';
 import {
 	asText,
 	asValidationError,
@@ -23,100 +26,24 @@ import {
 	DestinationConfigError,
 	IdentityMemory,
 	keyOf,
-	keySource,
 	readFieldErrorBody,
 	sourceValue,
 	WRITABLE_FIELDS,
 	type StoredSource,
-} from './common';
-import type { DestinationCapabilities, DestinationRecord, RequesterChanges, RequesterDestination } from './types';
-
-/** Throttling, server and gateway errors are worth another try; the contract asks for Retry-After on 429/503. */
-export const GENERIC_REST_RETRY_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
-
-export interface GenericRestPaths {
-	/** GET; `{key}` is the normalised SSO key. Default `/requesters?<key field>={key}`. */
-	findByKey: string;
-	/** GET; `{azureObjectId}`. Empty: the Azure object id is not searchable. */
-	findByAzureObjectId: string;
-	/** GET; paged with `page` and `per_page` unless paging is `none`. */
-	list: string;
-	/** POST. */
-	create: string;
-	/** One requester: GET reads it, PATCH (or PUT) updates it. `{id}`. */
-	record: string;
-	/** POST, when deactivation uses endpoints. `{id}`. */
-	deactivate: string;
-	/** POST, when deactivation uses endpoints. `{id}`. */
-	reactivate: string;
-}
-
-export type GenericPaging = 'page' | 'none';
-export type GenericDeactivation = 'endpoints' | 'activeField';
-
-export interface GenericRestOptions {
-	baseUrl: string;
-	/** Authentication and any other headers the API needs, e.g. `{ Authorization: 'Bearer …' }`. */
-	headers?: Record<string, string>;
-	keyKind?: SsoKeyKind;
-	paths?: Partial<GenericRestPaths>;
-	/** JSON field (dotted path for nesting) per value; '' means "not stored". Defaults in GENERIC_REST_DEFAULTS. */
-	fieldNames?: Partial<Record<StoredSource, string>>;
-	idField?: string;
-	activeField?: string;
-	/** '' when requesters cannot point at a manager. */
-	managerField?: string;
-	/** Where the array lives in list and search answers ('' for a bare array). */
-	itemsPath?: string;
-	/** Where the requester lives in single-record answers ('' for the whole body). */
-	recordPath?: string;
-	paging?: GenericPaging;
-	pageSize?: number;
-	updateMethod?: 'PATCH' | 'PUT';
-	deactivation?: GenericDeactivation;
-	/** Only write these fields (default: every field with a JSON name). */
-	fields?: readonly RequesterFieldId[];
-	retry?: Partial<RetryPolicy>;
-	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
-	sleep?: (ms: number) => Promise<void>;
-	random?: () => number;
-}
-
-export const GENERIC_REST_DEFAULTS = {
-	paths: {
-		findByAzureObjectId: '/requesters?azureObjectId={azureObjectId}',
-		list: '/requesters',
-		create: '/requesters',
-		record: '/requesters/{id}',
-		deactivate: '/requesters/{id}/deactivate',
-		reactivate: '/requesters/{id}/reactivate',
-	},
-	idField: 'id',
-	activeField: 'active',
-	managerField: 'managerId',
-	itemsPath: 'items',
-	recordPath: '',
-	paging: 'page' as GenericPaging,
-	pageSize: 100,
-	updateMethod: 'PATCH' as const,
-	deactivation: 'endpoints' as GenericDeactivation,
-	/** The dedicated SSO-key field, used by default only with the UPN key (the UPN is not a mapped field). */
-	upnKeyField: 'userPrincipalName',
-};
-
-const PLACEHOLDERS: Record<keyof GenericRestPaths, string[]> = {
-	findByKey: ['key'],
-	findByAzureObjectId: ['azureObjectId'],
-	list: [],
-	create: [],
-	record: ['id'],
-	deactivate: ['id'],
-	reactivate: ['id'],
-};
-
-const MAX_PAGE_SIZE = 1000;
-
-type Json = Record<string, unknown>;
+} from '../common';
+import type { DestinationCapabilities, DestinationRecord, RequesterChanges, RequesterDestination } from '../types';
+import { getPath, isJson, setPath, textList, type Json } from './json';
+import {
+	GENERIC_REST_RETRY_STATUSES,
+	resolveFieldNames,
+	resolveKeyField,
+	resolveKeySource,
+	resolvePaths,
+	resolveSettings,
+	type GenericRestOptions,
+	type GenericRestPaths,
+	type GenericSettings,
+} from './settings';
 
 export class GenericRestDestination implements RequesterDestination {
 	readonly label: string;
@@ -129,27 +56,17 @@ export class GenericRestDestination implements RequesterDestination {
 	private readonly names: Map<StoredSource, string>;
 	private readonly keyField: string;
 	private readonly paths: GenericRestPaths;
-	private readonly settings: Required<Pick<GenericRestOptions, 'idField' | 'activeField' | 'managerField' | 'itemsPath' | 'recordPath' | 'paging' | 'pageSize' | 'updateMethod' | 'deactivation'>>;
+	private readonly settings: GenericSettings;
 	private readonly identity = new IdentityMemory();
 
 	constructor(private readonly options: GenericRestOptions) {
 		this.baseUrl = checkApiBaseUrl(options.baseUrl ?? '', 'Base URL');
 		this.policy = mergeRetryPolicy({ retryStatuses: GENERIC_REST_RETRY_STATUSES, ...options.retry });
 		this.keyKind = options.keyKind ?? 'email';
-		this.settings = {
-			idField: required(options.idField, GENERIC_REST_DEFAULTS.idField, 'ID Field'),
-			activeField: required(options.activeField, GENERIC_REST_DEFAULTS.activeField, 'Active Field'),
-			managerField: (options.managerField ?? GENERIC_REST_DEFAULTS.managerField).trim(),
-			itemsPath: (options.itemsPath ?? GENERIC_REST_DEFAULTS.itemsPath).trim(),
-			recordPath: (options.recordPath ?? GENERIC_REST_DEFAULTS.recordPath).trim(),
-			paging: options.paging ?? GENERIC_REST_DEFAULTS.paging,
-			pageSize: checkPageSize(options.pageSize ?? GENERIC_REST_DEFAULTS.pageSize),
-			updateMethod: options.updateMethod ?? GENERIC_REST_DEFAULTS.updateMethod,
-			deactivation: options.deactivation ?? GENERIC_REST_DEFAULTS.deactivation,
-		};
-		this.names = this.fieldNames();
-		this.keyField = this.resolveKeyField();
-		this.paths = this.resolvePaths();
+		this.settings = resolveSettings(options);
+		this.names = resolveFieldNames(options.fieldNames ?? {}, this.keyKind);
+		this.keyField = resolveKeyField(this.keyKind, this.names);
+		this.paths = resolvePaths(options.paths ?? {}, this.keyField, this.names.has('azureObjectId'));
 		this.label = `Requester API (${new URL(this.baseUrl).host})`;
 		this.capabilities = {
 			storesAzureObjectId: this.names.has('azureObjectId') && this.paths.findByAzureObjectId !== '',
@@ -351,54 +268,8 @@ export class GenericRestDestination implements RequesterDestination {
 
 	// ---- settings --------------------------------------------------------------------------------
 
-	private fieldNames(): Map<StoredSource, string> {
-		const given = this.options.fieldNames ?? {};
-		const defaults: Partial<Record<StoredSource, string>> = {
-			...Object.fromEntries(WRITABLE_FIELDS.map((field) => [field, field])),
-			azureObjectId: 'azureObjectId',
-			ssoKey: this.keyKind === 'upn' ? GENERIC_REST_DEFAULTS.upnKeyField : '',
-		};
-		const names = new Map<StoredSource, string>();
-		const owners = new Map<string, string>();
-		for (const source of Object.keys(defaults) as StoredSource[]) {
-			const name = (given[source] ?? defaults[source] ?? '').trim();
-			if (name === '') continue;
-			const owner = owners.get(name);
-			if (owner !== undefined) throw new DestinationConfigError('Field Names', `"${name}" is used for both ${owner} and ${source}`);
-			owners.set(name, source);
-			names.set(source, name);
-		}
-		for (const source of Object.keys(given)) {
-			if (!(source in defaults)) throw new DestinationConfigError('Field Names', `"${source}" is not a requester field`);
-		}
-		return names;
-	}
-
 	private keySourceId(): StoredSource {
-		const source = keySource(this.keyKind, this.names.has('ssoKey'));
-		if (source === undefined) throw new DestinationConfigError('Field Names', `matching on ${this.keyKind} needs a field that stores the SSO key`);
-		return source;
-	}
-
-	private resolveKeyField(): string {
-		const name = this.names.get(this.keySourceId());
-		if (name === undefined) throw new DestinationConfigError('Field Names', `matching on ${this.keyKind} needs a JSON field for ${this.keySourceId()}`);
-		return name;
-	}
-
-	private resolvePaths(): GenericRestPaths {
-		const given = this.options.paths ?? {};
-		const defaults: GenericRestPaths = {
-			...GENERIC_REST_DEFAULTS.paths,
-			findByKey: `/requesters?${encodeURIComponent(this.keyField)}={key}`,
-			findByAzureObjectId: this.names.has('azureObjectId') ? GENERIC_REST_DEFAULTS.paths.findByAzureObjectId : '',
-		};
-		const paths = { ...defaults };
-		for (const name of Object.keys(PLACEHOLDERS) as Array<keyof GenericRestPaths>) {
-			const template = (given[name] ?? defaults[name]).trim();
-			paths[name] = name === 'findByAzureObjectId' && template === '' ? '' : checkTemplate(name, template);
-		}
-		return paths;
+		return resolveKeySource(this.keyKind, this.names);
 	}
 
 	private identitySlots(): Array<'azureObjectId' | 'ssoKey'> {
@@ -417,60 +288,8 @@ export class GenericRestDestination implements RequesterDestination {
 	}
 }
 
-function required(value: string | undefined, fallback: string, field: string): string {
-	const chosen = (value ?? fallback).trim();
-	if (chosen === '') throw new DestinationConfigError(field, 'is empty');
-	return chosen;
-}
-
-function checkPageSize(size: number): number {
-	if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) throw new DestinationConfigError('Page Size', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-	return size;
-}
-
-function checkTemplate(name: keyof GenericRestPaths, template: string): string {
-	const field = `Path (${name})`;
-	if (!template.startsWith('/')) throw new DestinationConfigError(field, `"${template}" must start with / (it is appended to the base URL)`);
-	const used = [...template.matchAll(/\{(\w*)\}/g)].map((match) => match[1]);
-	const unknown = used.find((placeholder) => !PLACEHOLDERS[name].includes(placeholder));
-	if (unknown !== undefined) throw new DestinationConfigError(field, `{${unknown}} is not available here (use ${PLACEHOLDERS[name].map((p) => `{${p}}`).join(', ') || 'no placeholder'})`);
-	const missing = PLACEHOLDERS[name].find((placeholder) => !used.includes(placeholder));
-	if (missing !== undefined) throw new DestinationConfigError(field, `"${template}" needs {${missing}}`);
-	return template;
-}
-
 function isStoredSource(field: RequesterFieldId): field is Exclude<RequesterFieldId, 'manager'> {
 	return field !== 'manager';
-}
-
-function isJson(value: unknown): value is Json {
-	return !!value && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** `a.b.c` into nested objects; '' is the value itself. */
-export function getPath(value: unknown, path: string): unknown {
-	if (path === '') return value;
-	let current = value;
-	for (const part of path.split('.')) {
-		if (!isJson(current)) return undefined;
-		current = current[part];
-	}
-	return current;
-}
-
-export function setPath(target: Json, path: string, value: unknown): Json {
-	const parts = path.split('.');
-	let current = target;
-	for (const part of parts.slice(0, -1)) {
-		if (!isJson(current[part])) current[part] = {};
-		current = current[part] as Json;
-	}
-	current[parts[parts.length - 1]] = value;
-	return target;
-}
-
-function textList(value: unknown): string[] {
-	return Array.isArray(value) ? value.map(asText).filter((item): item is string => item !== null) : [];
 }
 
 /** Several matches on one key are a data problem; prefer an active one. */

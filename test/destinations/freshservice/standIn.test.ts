@@ -4,13 +4,13 @@
  * support/loopbackFront.ts) with the base-URL override, as a proxy would be.
  */
 import { rmSync } from 'node:fs';
-import { FreshserviceDestination } from '../../nodes/shared/destinations/freshservice';
-import { DestinationValidationError } from '../../nodes/shared/destinations/types';
-import { HttpError } from '../../nodes/shared/http/errors';
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../fixtures/standins/freshservice';
-import { createTestTls, type TestTls } from '../fixtures/standins/tls';
-import { startLoopbackFront, type LoopbackFront } from './support/loopbackFront';
-import { JANE_OBJECT_ID, makeRequester } from './support/requesters';
+import { FreshserviceDestination } from '../../../nodes/shared/destinations/freshservice';
+import { DestinationValidationError } from '../../../nodes/shared/destinations/types';
+import { HttpError } from '../../../nodes/shared/http/errors';
+import { startFreshserviceStandIn, type FreshserviceStandIn } from './standIn';
+import { createTestTls, type TestTls } from '../../fixtures/standins/tls';
+import { startLoopbackFront, type LoopbackFront } from '../support/loopbackFront';
+import { JANE_OBJECT_ID, makeRequester } from '../support/requesters';
 
 const API_KEY = 'FAKE-standin-key';
 const MANAGER_OBJECT_ID = '0a1b2c3d-0000-4000-8000-00000000b055';

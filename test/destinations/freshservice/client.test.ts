@@ -1,10 +1,10 @@
 import nock from 'nock';
-import { DestinationConfigError } from '../../nodes/shared/destinations/common';
-import { escapeQueryValue, FreshserviceDestination, freshserviceApiRoot, testFreshserviceAccess, type FreshserviceOptions } from '../../nodes/shared/destinations/freshservice';
-import { DestinationValidationError } from '../../nodes/shared/destinations/types';
-import { HttpError, NetworkError } from '../../nodes/shared/http/errors';
-import { connectionReset } from '../support/fakeTenant';
-import { JANE_OBJECT_ID, makeRequester } from './support/requesters';
+import { DestinationConfigError } from '../../../nodes/shared/destinations/common';
+import { escapeQueryValue, FreshserviceDestination, freshserviceApiRoot, testFreshserviceAccess, type FreshserviceOptions } from '../../../nodes/shared/destinations/freshservice';
+import { DestinationValidationError } from '../../../nodes/shared/destinations/types';
+import { HttpError, NetworkError } from '../../../nodes/shared/http/errors';
+import { connectionReset } from '../../support/fakeTenant';
+import { JANE_OBJECT_ID, makeRequester } from '../support/requesters';
 
 const FS = 'https://acme.freshservice.com';
 const API_KEY = 'FAKE-fs-api-key-0123456789';
