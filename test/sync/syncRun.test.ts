@@ -42,12 +42,14 @@ class FakeDirectory {
 	private taken = 0;
 
 	client(): GraphClient {
-		const directory = this;
+		const answer = (path: string, query?: Record<string, unknown>) => {
+			this.requests.push({ path, query });
+			return this.answer(path, query);
+		};
 		return {
 			connection: { tenantId: 'fake-tenant', graphEndpoint: 'https://graph.example.test' },
 			async *paginate(path: string, query?: Record<string, unknown>): AsyncGenerator<GraphPage<unknown>> {
-				directory.requests.push({ path, query });
-				yield directory.answer(path, query);
+				yield answer(path, query);
 			},
 		} as unknown as GraphClient;
 	}
