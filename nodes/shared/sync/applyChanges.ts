@@ -55,7 +55,7 @@ export interface ApplyReport {
 export type ConnectDestination = (keyKind: SsoKeyKind | undefined) => Promise<RequesterDestination>;
 
 export async function applyChanges(host: SyncHost, request: ApplyRequest, connect: ConnectDestination): Promise<ApplyReport> {
-	const syncId = checkRequest(request);
+	const syncId = checkApplyRequest(request);
 	const destination = await connect(request.input.mapped[0]?.requester.ssoKey.kind);
 	const result = await applyLocked(host, syncId, destination, request);
 	// Every change this run read is now applied or listed as unsynced: the cursor may move on.
@@ -92,8 +92,11 @@ export function commitStagedCursor(store: SyncStore, syncId: string, runId: stri
 	return promoted;
 }
 
-/** The Sync ID, once the time zone and the input's own Sync IDs are known to fit. */
-function checkRequest(request: ApplyRequest): string {
+/**
+ * The Sync ID, once the time zone and the input's own Sync IDs are known to fit. applyChanges
+ * checks again; a node calls it first so settings that cannot work stop it even with Continue On Fail.
+ */
+export function checkApplyRequest(request: ApplyRequest): string {
 	const syncId = normaliseSyncId(request.syncId);
 	if (!isValidTimeZone(request.timeZone)) {
 		throw new SyncStateError('Time Zone', `Time Zone "${request.timeZone}" is not a known IANA time zone`, 'Use a name such as Europe/Oslo or America/New_York');
