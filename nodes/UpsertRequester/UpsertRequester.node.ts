@@ -8,11 +8,11 @@ import {
 	type IPairedItemData,
 } from 'n8n-workflow';
 import { buildDestination, destinationMethods } from '../shared/n8n/destinations';
-import { describeError } from '../shared/n8n/errors';
+import { describeError, toNodeError } from '../shared/n8n/errors';
 import { runOnce } from '../shared/n8n/itemLoop';
 import { syncHostFor } from '../shared/n8n/syncState';
 import { readUpsertInput, type InputRef } from '../shared/n8n/upsertInput';
-import { applyChanges, type OutputUsers } from '../shared/sync/applyChanges';
+import { applyChanges, checkApplyRequest, type OutputUsers } from '../shared/sync/applyChanges';
 import { SyncStateError } from '../shared/sync/cursor';
 import type { UserOutcome } from '../shared/sync/engine';
 import { credentials, properties } from './description';
@@ -68,6 +68,12 @@ export class UpsertRequester implements INodeType {
 			outputUsers: options.outputUsers ?? 'changes',
 			timeZone: options.timeZone?.trim() || this.getTimezone(),
 		};
+		try {
+			checkApplyRequest(request);
+		} catch (error) {
+			// A Sync ID or Time Zone that cannot work stops the node even with Continue On Fail.
+			throw toNodeError(this.getNode(), error);
+		}
 		return await runOnce(
 			this,
 			async () => {
