@@ -159,7 +159,9 @@ async function measure(total, url, mode) {
 	const core = bundle(`
 		export { GraphClient } from './nodes/shared/graph/client';
 		export { buildConnection } from './nodes/shared/graph/connection';
-		export { listUsers, readUsersSince, selectionFromAttributes } from './nodes/shared/graph/users';
+		export { listUsers } from './nodes/shared/graph/fullRead';
+		export { readUsersSince } from './nodes/shared/graph/deltaRead';
+		export { selectionFromAttributes } from './nodes/shared/graph/userSelection';
 		export { DEFAULT_MAPPING, requiredGraphAttributes } from './nodes/shared/requester';
 	`);
 	const connection = core.buildConnection({

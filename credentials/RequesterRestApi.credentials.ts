@@ -5,6 +5,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * where it lives and how to authenticate. Tested by `requesterRestConnectionTest`, which lists one
  * page of requesters.
  */
+// Nodes take it from destinationCredentials (nodes/shared/n8n/destinations.ts), which sets testedBy; the rule only reads literal lists in node files.
+// eslint-disable-next-line @n8n/community-nodes/credential-test-required
 export class RequesterRestApi implements ICredentialType {
 	name = 'requesterRestApi';
 

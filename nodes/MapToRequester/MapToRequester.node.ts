@@ -36,7 +36,7 @@ import {
 } from 'n8n-workflow';
 import type { GraphClient } from '../shared/graph/client';
 import { UserResolutionError, resolveUser } from '../shared/graph/userResolution';
-import { getUser } from '../shared/graph/users';
+import { getUser } from '../shared/graph/directory';
 import { azureAdConnectionTest, getGraphClient } from '../shared/n8n/azureAd';
 import { getUserAttributes, searchAzureAdUsers, userLocatorValue } from '../shared/n8n/directoryMethods';
 import { toNodeError } from '../shared/n8n/errors';

@@ -3,30 +3,12 @@ import { clearTokenCache } from '../../nodes/shared/graph/auth';
 import { GraphClient } from '../../nodes/shared/graph/client';
 import { buildConnection } from '../../nodes/shared/graph/connection';
 import { GraphError } from '../../nodes/shared/graph/errors';
-import {
-	FILTERABLE_USER_ATTRIBUTES,
-	MANAGER_EXPAND,
-	UserQueryError,
-	getUser,
-	isCursorExpired,
-	listUsers,
-	needsAdvancedQuery,
-	parseAttributeList,
-	planDeltaRead,
-	planFullRead,
-	readUserChanges,
-	readUsersSince,
-	scopeKeyFor,
-	searchUsers,
-	selectionFromAttributes,
-	takeDeltaCursor,
-	userAttributeCatalogue,
-	userSearchFilter,
-	type GraphUserRecord,
-	type UserChange,
-	type UserScope,
-	type UserSelection,
-} from '../../nodes/shared/graph/users';
+import { isCursorExpired, planDeltaRead, readUserChanges, readUsersSince, takeDeltaCursor } from '../../nodes/shared/graph/deltaRead';
+import { getUser, searchUsers, userAttributeCatalogue, userSearchFilter } from '../../nodes/shared/graph/directory';
+import { listUsers, planFullRead } from '../../nodes/shared/graph/fullRead';
+import { FILTERABLE_USER_ATTRIBUTES, needsAdvancedQuery, scopeKeyFor, type UserScope } from '../../nodes/shared/graph/userScope';
+import { MANAGER_EXPAND, UserQueryError, parseAttributeList, selectionFromAttributes, type GraphUserRecord, type UserSelection } from '../../nodes/shared/graph/userSelection';
+import type { UserChange } from '../../nodes/shared/sync/types';
 import { GRAPH, connectionReset, fakeCredentialFields, nockTokenEndpoint } from '../support/fakeTenant';
 
 /* ------------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@ import nock from 'nock';
 import { NodeApiError, NodeOperationError, type IDataObject, type INodeParameters } from 'n8n-workflow';
 import { AzureAdListUsers } from '../../nodes/AzureAdListUsers/AzureAdListUsers.node';
 import { clearTokenCache } from '../../nodes/shared/graph/auth';
-import { MANAGER_EXPAND, scopeKeyFor, type UserScope } from '../../nodes/shared/graph/users';
-import { commitPendingCursor } from '../../nodes/shared/n8n/syncState';
+import { MANAGER_EXPAND } from '../../nodes/shared/graph/userSelection';
+import { scopeKeyFor, type UserScope } from '../../nodes/shared/graph/userScope';
+import { workflowSyncStore } from '../../nodes/shared/n8n/syncState';
 import { DEFAULT_MAPPING, requiredGraphAttributes } from '../../nodes/shared/requester';
+import { commitStagedCursor } from '../../nodes/shared/sync/applyChanges';
 import { globalStaticData, runListSearch, runLoadOptions, runNode, staticDataFor, type RunResult } from '../harness/n8n';
 import { FAKE_TENANT_ID, GRAPH, fakeCredentialFields, nockTokenEndpoint } from '../support/fakeTenant';
 
@@ -229,8 +231,8 @@ describe('Changes Since Last Run', () => {
 		// The upsert succeeded: it promotes the cursor of its own execution.
 		const global = globalStaticData(again.persistedStaticData);
 		const executionId = (syncState(again).pendingCursor as IDataObject).executionId as string;
-		const upsertContext = { getWorkflowStaticData: () => global, getExecutionId: () => executionId };
-		expect(commitPendingCursor(upsertContext as never, 'default')).toBe(true);
+		const upsertStore = workflowSyncStore({ getWorkflowStaticData: () => global } as never);
+		expect(commitStagedCursor(upsertStore, 'default', executionId)).toBe(true);
 		const next = await listUsers(incremental(), { mode: 'trigger', staticData: staticDataFor({ global }) });
 		expect(next.outputs[0]).toHaveLength(2);
 		expect(next.outputs[0][0].json._sync).toEqual({ mode: 'incremental', syncId: 'default' });

@@ -227,6 +227,7 @@ interface RunOptions {
 	executionId?: string;
 	validCredential?: boolean;
 	staticData?: IDataObject;
+	continueOnFail?: boolean;
 }
 
 /** One sync (one Sync ID) of one workflow, carrying static data from run to run as n8n saves it. */
@@ -266,6 +267,7 @@ class Sync {
 			// A scheduled run: n8n saves static data after it (unlike a manual test run).
 			mode: 'trigger',
 			executionId: options.executionId,
+			continueOnFail: options.continueOnFail,
 		});
 		this.staticData = result.persistedStaticData;
 		return result;
@@ -683,6 +685,20 @@ describe.each([
 				{ item: 1, input: 0 },
 				{ item: 0, input: 1 },
 			]);
+		});
+	});
+
+	describe('settings that cannot work', () => {
+		it('stop the node even with Continue On Fail: a Time Zone that is not a zone, users read for another Sync ID', async () => {
+			const sync = new Sync(target);
+			const people = users(1);
+			const badZone = await sync.run({ mapped: sync.items(people, 'full'), options: { timeZone: 'Mars/Olympus' }, continueOnFail: true });
+			expect(badZone.error?.message).toBe('Time Zone "Mars/Olympus" is not a known IANA time zone');
+			expect((badZone.error as { description?: string }).description).toBe('Use a name such as Europe/Oslo or America/New_York');
+			const other = new Sync(target);
+			const foreign = await sync.run({ mapped: other.items(people, 'full'), continueOnFail: true });
+			expect(foreign.error?.message).toBe(`The users were read for Sync ID "${other.id}" but this node uses "${sync.id}"`);
+			expect(target.withEmail(people[0].mail)).toEqual([]);
 		});
 	});
 });

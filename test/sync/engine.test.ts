@@ -1,6 +1,7 @@
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import type { Requester } from '../../nodes/shared/requester/model';
-import { MANAGER_ROUNDS, runRequesterSync, type SyncInput, type SyncOptions, type SyncRecords } from '../../nodes/shared/sync/engine';
+import { runRequesterSync, type SyncInput, type SyncOptions, type SyncRecords } from '../../nodes/shared/sync/engine';
+import { MANAGER_ROUNDS } from '../../nodes/shared/sync/managers';
 import { DestinationValidationError } from '../../nodes/shared/destinations/types';
 import { MemoryDestination, serviceUnavailable } from '../support/memoryDestination';
 

@@ -20,3 +20,8 @@ export function isGuid(value: string): boolean {
 export function userPathSegment(idOrUpn: string): string {
 	return encodeURIComponent(idOrUpn.trim());
 }
+
+/** A Graph object without its OData annotations (`@odata.type`, `manager@delta`, …). */
+export function withoutAnnotations(value: Record<string, unknown>): Record<string, unknown> {
+	return Object.fromEntries(Object.entries(value).filter(([key]) => !key.includes('@')));
+}

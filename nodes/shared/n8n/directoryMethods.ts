@@ -17,7 +17,8 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 import type { AttributeInfo } from '../requester/attributes';
-import { FILTERABLE_USER_ATTRIBUTES, listGroups, searchUsers, userAttributeCatalogue } from '../graph/users';
+import { listGroups, searchUsers, userAttributeCatalogue } from '../graph/directory';
+import { FILTERABLE_USER_ATTRIBUTES } from '../graph/userScope';
 import { getGraphClient } from './azureAd';
 import { toNodeError } from './errors';
 

@@ -9,7 +9,7 @@
  * changes next time instead of skipping them.
  */
 
-import type { RemovedReason } from '../graph/users';
+import type { RemovedReason } from './types';
 
 export const SYNC_STATE_KEY = 'azureAdSync';
 export const DEFAULT_SYNC_ID = 'default';
@@ -66,10 +66,12 @@ export const SYNC_MARKER_KEY = '_sync';
 
 export type ReadDecision = { mode: 'incremental'; deltaLink: string } | { mode: 'full'; reason: FallbackReason };
 
+/** A sync setting or input that cannot work as given; `field` names it, `hint` says what to do. */
 export class SyncStateError extends Error {
 	constructor(
 		readonly field: string,
 		message: string,
+		readonly hint?: string,
 	) {
 		super(message);
 		this.name = 'SyncStateError';

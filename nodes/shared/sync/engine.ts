@@ -10,6 +10,8 @@ import { DestinationValidationError } from '../destinations/types';
 import { HttpError } from '../http/errors';
 import type { Requester } from '../requester/model';
 import { mapWithConcurrency } from './concurrency';
+import { recordResolver, type RecordLookup } from './lookup';
+import { managersFirst } from './managers';
 import { checkSafeguard, planRemoval, planRequester, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
 import { clearFailure, listUnsynced, recordFailure, type FailureStage, type RemovalReason, type UnsyncedRegistry } from './registry';
 import { accumulate, emptyCounts, totalSynced, type CumulativeStatistics, type RunStatistics } from './stats';
@@ -97,13 +99,6 @@ interface Task {
 	/** The manager's destination id, when the create already set it (no second write needed). */
 	managerAtCreate?: string;
 }
-
-/**
- * Creates whose manager is created in the same run wait for it, so the manager goes into the
- * create itself: at most this many rounds; deeper chains (or a loop of managers) get their
- * manager in the second pass instead.
- */
-export const MANAGER_ROUNDS = 12;
 
 export async function runRequesterSync(destination: RequesterDestination, input: SyncInput, previous: SyncRecords, options: SyncOptions): Promise<SyncResult> {
 	const now = options.now ?? (() => new Date());
@@ -315,42 +310,6 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	}
 }
 
-/**
- * The non-deactivating writes in rounds: a create whose manager is also created in this run comes
- * one round after its manager (at most MANAGER_ROUNDS rounds); everything else is in the first.
- * The order within a round is kept.
- */
-function managersFirst(tasks: Task[]): Task[][] {
-	const creates = new Map<string, Task>();
-	for (const task of tasks) if (task.outcome.action === 'create') creates.set(task.azureObjectId, task);
-	const depth = new Map<string, number>();
-	const depthOf = (task: Task): number => {
-		const chain: Task[] = [];
-		const onChain = new Set<string>();
-		let top = 0;
-		for (let current: Task | undefined = task; current; ) {
-			const known = depth.get(current.azureObjectId);
-			if (known !== undefined) {
-				top = known + 1;
-				break;
-			}
-			if (onChain.has(current.azureObjectId)) break;
-			onChain.add(current.azureObjectId);
-			chain.push(current);
-			const managerObjectId: string | undefined = current.requester?.manager?.azureObjectId;
-			current = managerObjectId === undefined ? undefined : creates.get(managerObjectId);
-		}
-		for (let index = chain.length - 1; index >= 0; index -= 1) depth.set(chain[index].azureObjectId, top + (chain.length - 1 - index));
-		return depth.get(task.azureObjectId)!;
-	};
-	const rounds: Task[][] = [];
-	for (const task of tasks) {
-		const round = task.outcome.action === 'create' ? Math.min(depthOf(task), MANAGER_ROUNDS - 1) : 0;
-		(rounds[round] ??= []).push(task);
-	}
-	return rounds.filter((round) => round !== undefined);
-}
-
 /** Registry entries that will not come as input this run are retried from what was stored. */
 function withRetries(input: SyncInput, registry: UnsyncedRegistry): { mapped: MappedUser[]; removed: RemovedUser[] } {
 	const present = new Set([
@@ -366,46 +325,6 @@ function withRetries(input: SyncInput, registry: UnsyncedRegistry): { mapped: Ma
 		else if (entry.requester) mapped.push({ requester: entry.requester });
 	}
 	return { mapped, removed };
-}
-
-type RecordLookup = {
-	byAzureObjectId(azureObjectId: string, key: Requester['ssoKey'] | null): Promise<DestinationRecord | null>;
-};
-
-/** A complete read lists the destination once; otherwise each user is looked up on its own. */
-async function recordResolver(destination: RequesterDestination, links: Record<string, string>, completeRead: boolean): Promise<RecordLookup> {
-	if (completeRead) {
-		const byId = new Map<string, DestinationRecord>();
-		const byKey = new Map<string, DestinationRecord>();
-		const byAzure = new Map<string, DestinationRecord>();
-		for await (const page of destination.list()) {
-			for (const record of page) {
-				byId.set(record.id, record);
-				if (record.key) byKey.set(record.key, record);
-				if (record.azureObjectId) byAzure.set(record.azureObjectId, record);
-			}
-		}
-		return {
-			byAzureObjectId: async (azureObjectId, key) => {
-				const linked = links[azureObjectId];
-				return byAzure.get(azureObjectId) ?? (linked ? byId.get(linked) : undefined) ?? (key ? byKey.get(key.value) : undefined) ?? null;
-			},
-		};
-	}
-	return {
-		byAzureObjectId: async (azureObjectId, key) => {
-			if (destination.capabilities.storesAzureObjectId) {
-				const stored = await destination.findByAzureObjectId(azureObjectId);
-				if (stored) return stored;
-			}
-			const linked = links[azureObjectId];
-			if (linked) {
-				const record = await destination.findById(linked);
-				if (record) return record;
-			}
-			return key ? destination.findByKey(key) : null;
-		},
-	};
 }
 
 async function resolveTask(

@@ -1,0 +1,139 @@
+/**
+ * The apply half of a sync run (Upsert Requester). It checks the input was read for this sync,
+ * then, holding the sync's lock, applies it to the destination from the freshest records and
+ * saves the records the run leaves. Only then does it commit the cursor the read half staged:
+ * every change that read found is now applied or listed as unsynced. A run that fails saves
+ * nothing and leaves the cursor where it was, so the next run reads the same changes again.
+ */
+import type { RequesterDestination } from '../destinations/types';
+import type { SsoKeyKind } from '../requester/model';
+import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
+import { runRequesterSync, type SyncInput, type SyncResult, type UserOutcome } from './engine';
+import { freshestRecords, rememberRecords, withSyncLock } from './lock';
+import type { SafeguardSettings, SafeguardVerdict } from './plan';
+import { describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics } from './stats';
+import type { SyncHost, SyncStore } from './store';
+
+/** Which outcomes the report lists: changes and failures, every user, or none. */
+export type OutputUsers = 'changes' | 'all' | 'none';
+
+export interface ApplyRequest {
+	/** The Sync ID as typed; checked here. */
+	syncId: unknown;
+	input: SyncInput;
+	/** The Sync IDs the input was read for (its items' markers). */
+	readFor: Iterable<string>;
+	dryRun: boolean;
+	safeguard: SafeguardSettings;
+	concurrency: number;
+	deactivateDisabled: boolean;
+	outputUsers: OutputUsers;
+	/** IANA zone of the summary's human-readable last synced time. */
+	timeZone: string;
+}
+
+export interface SyncSummary {
+	syncId: string;
+	dryRun: boolean;
+	destination: string;
+	run: RunStatistics;
+	safeguard: SafeguardVerdict;
+	cursorCommitted: boolean;
+	cumulative: CumulativeStatistics | null;
+	lastSynced: ReturnType<typeof describeTime>;
+	unsynced: number;
+	syncedRequesters: number;
+}
+
+export interface ApplyReport {
+	/** The outcomes `outputUsers` asks for. */
+	users: UserOutcome[];
+	summary: SyncSummary;
+}
+
+/** Opens the destination; the key kind is the one the input's requesters are matched by. */
+export type ConnectDestination = (keyKind: SsoKeyKind | undefined) => Promise<RequesterDestination>;
+
+export async function applyChanges(host: SyncHost, request: ApplyRequest, connect: ConnectDestination): Promise<ApplyReport> {
+	const syncId = checkApplyRequest(request);
+	const destination = await connect(request.input.mapped[0]?.requester.ssoKey.kind);
+	const result = await applyLocked(host, syncId, destination, request);
+	// Every change this run read is now applied or listed as unsynced: the cursor may move on.
+	const cursorCommitted = request.dryRun ? false : commitStagedCursor(host.store, syncId, host.runId);
+
+	const prefix = `Upsert Requester (Sync ID "${syncId}")`;
+	const { run, safeguard, records } = result;
+	if (safeguard.tripped) host.logger.warn(`${prefix}: ${safeguard.message}`);
+	host.logger.info(
+		`${prefix}${request.dryRun ? ' dry run' : ''}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deactivated} deactivated, ${run.reactivated} reactivated, ${run.failed} failed`,
+	);
+	const summary: SyncSummary = {
+		syncId,
+		dryRun: request.dryRun,
+		destination: destination.label,
+		run,
+		safeguard,
+		cursorCommitted,
+		cumulative: records.stats ?? null,
+		lastSynced: describeTime(records.stats?.lastSyncedAt ?? null, request.timeZone, host.now?.()),
+		unsynced: Object.keys(records.unsynced).length,
+		syncedRequesters: Object.keys(records.links).length,
+	};
+	return { users: selectOutcomes(result.outcomes, request.outputUsers), summary };
+}
+
+/**
+ * Promotes the cursor `runId` staged to committed; returns whether there was one. A cursor staged
+ * by another run stays pending: this run did not apply the changes that read found.
+ */
+export function commitStagedCursor(store: SyncStore, syncId: string, runId: string | undefined): boolean {
+	const { entry, promoted } = promotePending(store.loadEntry(syncId), runId);
+	if (promoted) store.saveEntry(syncId, entry);
+	return promoted;
+}
+
+/**
+ * The Sync ID, once the time zone and the input's own Sync IDs are known to fit. applyChanges
+ * checks again; a node calls it first so settings that cannot work stop it even with Continue On Fail.
+ */
+export function checkApplyRequest(request: ApplyRequest): string {
+	const syncId = normaliseSyncId(request.syncId);
+	if (!isValidTimeZone(request.timeZone)) {
+		throw new SyncStateError('Time Zone', `Time Zone "${request.timeZone}" is not a known IANA time zone`, 'Use a name such as Europe/Oslo or America/New_York');
+	}
+	const foreign = [...request.readFor].find((id) => id !== syncId);
+	if (foreign !== undefined) {
+		throw new SyncStateError(
+			'Sync ID',
+			`The users were read for Sync ID "${foreign}" but this node uses "${syncId}"`,
+			'Give List Users and Upsert Requester the same Sync ID, so the cursor is committed for the sync that read the users',
+		);
+	}
+	return syncId;
+}
+
+/** Runs of one sync take turns; each starts from the records the one before it saved. */
+async function applyLocked(host: SyncHost, syncId: string, destination: RequesterDestination, request: ApplyRequest): Promise<SyncResult> {
+	const lockKey = `${host.workflowId}:${syncId}`;
+	return await withSyncLock(lockKey, async () => {
+		const records = freshestRecords(lockKey, host.store.loadRecords(syncId));
+		const run = await runRequesterSync(destination, request.input, records, {
+			dryRun: request.dryRun,
+			concurrency: request.concurrency,
+			deactivateDisabled: request.deactivateDisabled,
+			safeguard: request.safeguard,
+			now: host.now,
+		});
+		if (!request.dryRun) {
+			host.store.saveRecords(syncId, run.records);
+			rememberRecords(lockKey, records, run.records);
+		}
+		return run;
+	});
+}
+
+function selectOutcomes(outcomes: UserOutcome[], mode: OutputUsers): UserOutcome[] {
+	if (mode === 'none') return [];
+	if (mode === 'all') return outcomes;
+	return outcomes.filter((outcome) => outcome.action !== 'unchanged' && outcome.status !== 'skipped');
+}

@@ -1,0 +1,211 @@
+/**
+ * One sync run at the core level: the read half (readChanges) and the apply half (applyChanges)
+ * over an in-memory SyncStore, a fake directory client and the in-memory destination. No n8n.
+ */
+import type { GraphClient, GraphPage } from '../../nodes/shared/graph/client';
+import type { UserSelection } from '../../nodes/shared/graph/userSelection';
+import { DEFAULT_MAPPING } from '../../nodes/shared/requester';
+import { mapUser } from '../../nodes/shared/requester/mapping';
+import { applyChanges, type ApplyRequest } from '../../nodes/shared/sync/applyChanges';
+import type { SyncEntry } from '../../nodes/shared/sync/cursor';
+import type { SyncInput, SyncRecords } from '../../nodes/shared/sync/engine';
+import { readChanges, type ChangesRequest } from '../../nodes/shared/sync/readChanges';
+import type { SyncHost, SyncStore } from '../../nodes/shared/sync/store';
+import { MemoryDestination } from '../support/memoryDestination';
+
+class MemoryStore implements SyncStore {
+	readonly entries = new Map<string, SyncEntry>();
+	readonly records = new Map<string, SyncRecords>();
+	loadEntry(syncId: string): SyncEntry {
+		return structuredClone(this.entries.get(syncId) ?? {});
+	}
+	saveEntry(syncId: string, entry: SyncEntry): void {
+		this.entries.set(syncId, structuredClone(entry));
+	}
+	loadRecords(syncId: string): SyncRecords {
+		return structuredClone(this.records.get(syncId) ?? { links: {}, unsynced: {} });
+	}
+	saveRecords(syncId: string, records: SyncRecords): void {
+		this.records.set(syncId, structuredClone(records));
+	}
+}
+
+const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const person = (n: number, name = `User ${n}`) => ({ id: uid(n), displayName: name, mail: `user${n}@example.test`, userPrincipalName: `user${n}@example.test` });
+
+/** Answers the requests of a delta read: the cursor, the full listing, a cursor's changes, look-ups by id. */
+class FakeDirectory {
+	users: Array<Record<string, unknown>> = [person(1), person(2)];
+	/** deltaLink → the changes it reports and the deltaLink after them. */
+	readonly rounds = new Map<string, { value: Array<Record<string, unknown>>; next: string }>();
+	readonly requests: Array<{ path: string; query?: Record<string, unknown> }> = [];
+	private taken = 0;
+
+	client(): GraphClient {
+		const answer = (path: string, query?: Record<string, unknown>) => {
+			this.requests.push({ path, query });
+			return this.answer(path, query);
+		};
+		return {
+			connection: { tenantId: 'fake-tenant', graphEndpoint: 'https://graph.example.test' },
+			async *paginate(path: string, query?: Record<string, unknown>): AsyncGenerator<GraphPage<unknown>> {
+				yield answer(path, query);
+			},
+		} as unknown as GraphClient;
+	}
+
+	private answer(path: string, query?: Record<string, unknown>): GraphPage<unknown> {
+		if (path === '/users/delta') return { value: [], deltaLink: `delta:T${++this.taken}`, requestId: undefined };
+		if (path === '/users') {
+			const filter = String(query?.$filter ?? '');
+			const value = filter.includes('id in') ? this.users.filter((user) => filter.includes(user.id as string)) : this.users;
+			return { value, requestId: undefined };
+		}
+		const round = this.rounds.get(path);
+		if (!round) throw new Error(`no fake round for ${path}`);
+		return { value: round.value, deltaLink: round.next, requestId: undefined };
+	}
+}
+
+const selection: UserSelection = { select: ['id', 'displayName', 'mail', 'userPrincipalName'], expandManager: false };
+const logs: string[] = [];
+let store: MemoryStore;
+let directory: FakeDirectory;
+let clock: Date;
+
+function host(runId: string): SyncHost {
+	return {
+		store,
+		runId,
+		workflowId: 'wf-1',
+		now: () => clock,
+		logger: { info: (message) => logs.push(`info ${message}`), warn: (message) => logs.push(`warn ${message}`) },
+	};
+}
+
+const read = (runId: string, request: Partial<ChangesRequest> = {}) =>
+	readChanges(host(runId), { syncId: 'nightly', selection, scope: {}, ...request }, async () => directory.client());
+
+function applyRequest(users: Array<Record<string, unknown>>): ApplyRequest {
+	const input: SyncInput = { mapped: [], removed: [], unmapped: [], completeRead: false, mode: 'incremental' };
+	for (const [itemIndex, user] of users.entries()) {
+		const mapped = mapUser(user as never, DEFAULT_MAPPING);
+		if (mapped.ok) input.mapped.push({ requester: mapped.requester, itemIndex });
+	}
+	return {
+		syncId: 'nightly',
+		input,
+		readFor: ['nightly'],
+		dryRun: false,
+		safeguard: { maxCount: 500, maxPercent: 30 },
+		concurrency: 2,
+		deactivateDisabled: true,
+		outputUsers: 'changes',
+		timeZone: 'UTC',
+	};
+}
+
+beforeEach(() => {
+	store = new MemoryStore();
+	directory = new FakeDirectory();
+	clock = new Date('2026-12-01T08:00:00Z');
+	logs.length = 0;
+});
+
+describe('one sync run over an in-memory store', () => {
+	it('stages the cursor it read up to and commits it only once the apply half has applied the changes', async () => {
+		const first = await read('run-1');
+		expect(first).toMatchObject({ mode: 'full', fallbackReason: 'firstRun', cursor: 'staged' });
+		expect(first.items.map((item) => item.id)).toEqual([uid(1), uid(2)]);
+		const staged = store.loadEntry('nightly');
+		expect(staged.cursor).toBeUndefined();
+		expect(staged.pendingCursor).toMatchObject({ deltaLink: 'delta:T1', executionId: 'run-1', runStartedAt: '2026-12-01T08:00:00.000Z' });
+
+		// Another run's apply does not commit what run-1 read.
+		const destination = new MemoryDestination();
+		const other = await applyChanges(host('run-2'), applyRequest([]), async () => destination);
+		expect(other.summary.cursorCommitted).toBe(false);
+		expect(store.loadEntry('nightly').cursor).toBeUndefined();
+
+		const applied = await applyChanges(host('run-1'), applyRequest(first.items), async () => destination);
+		expect(applied.summary).toMatchObject({ syncId: 'nightly', cursorCommitted: true, run: { created: 2 } });
+		expect(store.loadEntry('nightly')).toEqual({ cursor: expect.objectContaining({ deltaLink: 'delta:T1' }) });
+		expect(Object.keys(store.loadRecords('nightly').links).sort()).toEqual([uid(1), uid(2)]);
+
+		// The next read follows the committed cursor.
+		directory.rounds.set('delta:T1', { value: [person(2, 'Renamed')], next: 'delta:T1b' });
+		const second = await read('run-3');
+		expect(second).toMatchObject({ mode: 'incremental', cursor: 'staged' });
+		expect(second.items).toEqual([expect.objectContaining({ id: uid(2), displayName: 'Renamed', _sync: { mode: 'incremental', syncId: 'nightly' } })]);
+		expect(store.loadEntry('nightly')).toMatchObject({ cursor: { deltaLink: 'delta:T1' }, pendingCursor: { deltaLink: 'delta:T1b', executionId: 'run-3' } });
+	});
+
+	it('a read that fails to apply leaves the cursor where it was, and the next read warns and reads the changes again', async () => {
+		store.saveEntry('nightly', { cursor: { deltaLink: 'delta:T0', select: 'displayName,id,mail,userPrincipalName', scopeKey: '', takenAt: '2026-11-30T08:00:00.000Z' } });
+		await read('run-1');
+		const failing = new MemoryDestination();
+		await expect(applyChanges(host('run-1'), { ...applyRequest([]), timeZone: 'Not/AZone' }, async () => failing)).rejects.toThrow('Time Zone');
+		expect(store.loadEntry('nightly').cursor?.deltaLink).toBe('delta:T0');
+		await read('run-2');
+		expect(logs.some((line) => line.startsWith('warn') && line.includes('was never confirmed by Upsert Requester'))).toBe(true);
+	});
+
+	it('a read with no changes commits its cursor at once and outputs the no-changes marker alone', async () => {
+		await read('run-1', { commitAtOnce: true });
+		const committed = store.loadEntry('nightly').cursor!;
+		directory.rounds.set(committed.deltaLink, { value: [], next: 'delta:quiet' });
+		clock = new Date('2026-12-02T08:00:00Z');
+		const quiet = await read('run-2');
+		expect(quiet).toMatchObject({ mode: 'incremental', cursor: 'committed' });
+		expect(quiet.items).toEqual([{ _sync: { mode: 'incremental', syncId: 'nightly', noChanges: true } }]);
+		expect(store.loadEntry('nightly')).toEqual({ cursor: expect.objectContaining({ deltaLink: 'delta:quiet', takenAt: '2026-12-02T08:00:00.000Z' }) });
+		expect(logs).toContain('info Azure AD List Users (Sync ID "nightly"): incremental read, 0 user(s), 0 removed');
+	});
+
+	it('Reset Cursor forgets both cursors and reads every user', async () => {
+		await read('run-1', { commitAtOnce: true });
+		directory.rounds.set(store.loadEntry('nightly').cursor!.deltaLink, { value: [person(1, 'Changed')], next: 'delta:T2' });
+		await read('run-2');
+		expect(store.loadEntry('nightly').pendingCursor).toMatchObject({ deltaLink: 'delta:T2', executionId: 'run-2' });
+		const reset = await read('run-3', { resetCursor: true });
+		expect(reset).toMatchObject({ mode: 'full', fallbackReason: 'cursorReset', cursor: 'staged' });
+		expect(reset.items).toHaveLength(2);
+		const entry = store.loadEntry('nightly');
+		expect(entry.cursor).toBeUndefined();
+		expect(entry.pendingCursor).toMatchObject({ executionId: 'run-3' });
+		// The reset dropped run-2's pending cursor, so there is nothing left to warn about.
+		expect(logs.filter((line) => line.includes('was never confirmed'))).toHaveLength(0);
+	});
+
+	it('reads again the users the apply half listed as unsynced at mapping or validation, not those failed at the destination', async () => {
+		await read('run-1', { commitAtOnce: true });
+		const committed = store.loadEntry('nightly').cursor!;
+		directory.rounds.set(committed.deltaLink, { value: [], next: 'delta:T9' });
+		const unsynced = (n: number, stage: 'mapping' | 'validation' | 'destination') => ({
+			azureObjectId: uid(n),
+			userPrincipalName: null,
+			email: null,
+			displayName: null,
+			stage,
+			code: 'x',
+			message: 'x',
+			firstFailedAt: '2026-11-30T08:00:00.000Z',
+			lastAttemptAt: '2026-11-30T08:00:00.000Z',
+			attempts: 1,
+			requester: null,
+		});
+		store.saveRecords('nightly', { links: {}, unsynced: { [uid(1)]: unsynced(1, 'mapping'), [uid(2)]: unsynced(2, 'destination'), [uid(7)]: unsynced(7, 'validation') } });
+		const result = await read('run-2');
+		const lookups = directory.requests.filter((request) => request.path === '/users' && String(request.query?.$filter).includes('id in'));
+		expect(lookups).toHaveLength(1);
+		expect(String(lookups[0].query?.$filter)).toContain(uid(1));
+		expect(String(lookups[0].query?.$filter)).toContain(uid(7));
+		expect(String(lookups[0].query?.$filter)).not.toContain(uid(2));
+		// uid(1) is still in the directory; uid(7) is gone, so it comes as deleted.
+		expect(result.items).toEqual([
+			expect.objectContaining({ id: uid(1), _sync: { mode: 'incremental', syncId: 'nightly' } }),
+			{ id: uid(7), _sync: { mode: 'incremental', syncId: 'nightly', removed: 'deleted' } },
+		]);
+		expect(result.cursor).toBe('staged');
+	});
+});
