@@ -11,7 +11,7 @@ import { buildConnection } from '../../nodes/shared/graph/connection';
 import { GraphClient } from '../../nodes/shared/graph/client';
 import { clearTokenCache } from '../../nodes/shared/graph/auth';
 import { odataString, userPathSegment } from '../../nodes/shared/graph/odata';
-import { selectionFromAttributes } from '../../nodes/shared/graph/users';
+import { selectionFromAttributes } from '../../nodes/shared/graph/userSelection';
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import { FAKE_CLIENT_ID, FAKE_TENANT_ID, fakeCredentialFields, nockTokenEndpoint } from '../support/fakeTenant';
 
