@@ -22,6 +22,8 @@ interface Options {
 	deactivateDisabled?: boolean;
 	outputUsers?: OutputUsers;
 	timeZone?: string;
+	maxRunMinutes?: number;
+	maxWritesPerRun?: number;
 }
 
 export class UpsertRequester implements INodeType {
@@ -67,6 +69,8 @@ export class UpsertRequester implements INodeType {
 			deactivateDisabled: options.deactivateDisabled ?? true,
 			outputUsers: options.outputUsers ?? 'changes',
 			timeZone: options.timeZone?.trim() || this.getTimezone(),
+			maxRunMinutes: options.maxRunMinutes ?? 45,
+			maxWritesPerRun: options.maxWritesPerRun ?? 0,
 		};
 		try {
 			checkApplyRequest(request);

@@ -71,6 +71,24 @@ export const properties: INodeProperties[] = [
 				description: 'Whether requesters of users disabled in Azure AD are deactivated (never deleted)',
 			},
 			{
+				displayName: 'Max Run Time (Minutes)',
+				name: 'maxRunMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 45,
+				description:
+					'Stop starting writes this long after the run starts (0: no limit). The summary then says partial: true and how many users are left; the next run goes on from there, so a first sync of a large tenant becomes a series of runs. 45 fits an hourly schedule.',
+			},
+			{
+				displayName: 'Max Writes Per Run',
+				name: 'maxWritesPerRun',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Stop after this many destination writes (creates, updates, deactivations, manager links; 0: no limit). The rest is left for the next run, which writes only what is still missing.',
+			},
+			{
 				displayName: 'Output Users',
 				name: 'outputUsers',
 				type: 'options',

@@ -369,6 +369,27 @@ describe.each([
 			expect(second.outputs[0]).toEqual([]);
 		});
 
+		it('with Max Writes Per Run, a first sync stops after that many writes, reports partial, and the next runs finish it without writing anyone twice', async () => {
+			const sync = new Sync(target);
+			const people = users(5);
+			const creates: RecordedRequest[] = [];
+			const partials: Array<[unknown, unknown, unknown]> = [];
+			for (let run = 0; run < 3; run++) {
+				const { value, requests } = await requestsDuring(target, () => sync.run({ mapped: sync.items(people, 'full'), options: { maxWritesPerRun: 2 } }));
+				creates.push(...writesIn(requests));
+				const summary = summaryOf(value);
+				partials.push([summary.partial, summary.remaining, (summary.run as IDataObject).created]);
+			}
+			expect(partials).toEqual([
+				[true, 3, 2],
+				[true, 1, 2],
+				[false, 0, 1],
+			]);
+			expect(creates.map((request) => request.method)).toEqual(Array(5).fill('POST'));
+			for (const person of people) expect(sync.records().links[person.id]).toBe(onlyRequester(target, person).id);
+			expect(sync.records().unsynced).toEqual({});
+		});
+
 		it('sends exactly the one changed field', async () => {
 			const sync = new Sync(target);
 			const people = users(3);

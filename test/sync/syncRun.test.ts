@@ -208,4 +208,52 @@ describe('one sync run over an in-memory store', () => {
 		]);
 		expect(result.cursor).toBe('staged');
 	});
+	it('a first sync bounded by Max Writes Per Run goes on over several runs, creates every user once, and commits the cursor only at the end', async () => {
+		directory.users = [1, 2, 3, 4, 5].map((n) => person(n));
+		const destination = new MemoryDestination();
+		const creates: string[] = [];
+		const create = destination.create.bind(destination);
+		destination.create = async (requester, options) => {
+			creates.push(requester.azureObjectId);
+			return await create(requester, options);
+		};
+		const summaries = [];
+		for (let run = 1; run <= 3; run++) {
+			const changes = await read(`run-${run}`);
+			// No cursor is committed before the whole first read is applied: every run reads in full.
+			expect(changes.mode).toBe('full');
+			const applied = await applyChanges(host(`run-${run}`), { ...applyRequest(changes.items), maxWritesPerRun: 2 }, async () => destination);
+			summaries.push(applied.summary);
+			expect(store.loadEntry('nightly').cursor === undefined).toBe(run < 3);
+		}
+		expect(summaries.map((summary) => [summary.run.created, summary.run.unchanged, summary.partial, summary.remaining, summary.cursorCommitted])).toEqual([
+			[2, 0, true, 3, false],
+			[2, 2, true, 1, false],
+			[1, 4, false, 0, true],
+		]);
+		expect(creates.sort()).toEqual([1, 2, 3, 4, 5].map(uid));
+		expect(Object.keys(store.loadRecords('nightly').links)).toHaveLength(5);
+		// Deferred users are neither failures nor unsynced.
+		expect(store.loadRecords('nightly').unsynced).toEqual({});
+		expect(logs.some((line) => line.includes('Max Writes Per Run (2) reached; 3 user(s) left for the next run'))).toBe(true);
+		// The committed cursor is the one the completing run read up to; the next run is incremental.
+		expect(store.loadEntry('nightly').cursor).toMatchObject({ deltaLink: 'delta:T3' });
+		directory.rounds.set('delta:T3', { value: [], next: 'delta:T4' });
+		expect(await read('run-4')).toMatchObject({ mode: 'incremental' });
+	});
+
+	it('Max Run Time stops starting writes once the run has lasted that long', async () => {
+		directory.users = [1, 2, 3].map((n) => person(n));
+		const destination = new MemoryDestination();
+		const create = destination.create.bind(destination);
+		// Each create takes 30 minutes on the run's clock: the third would start at minute 60.
+		destination.create = async (requester, options) => {
+			clock = new Date(clock.getTime() + 30 * 60_000);
+			return await create(requester, options);
+		};
+		const changes = await read('run-1');
+		const applied = await applyChanges(host('run-1'), { ...applyRequest(changes.items), concurrency: 1, maxRunMinutes: 45 }, async () => destination);
+		expect(applied.summary).toMatchObject({ partial: true, remaining: 1, cursorCommitted: false, run: { created: 2 } });
+		expect(applied.users.filter((user) => user.status === 'deferred')).toHaveLength(1);
+	});
 });

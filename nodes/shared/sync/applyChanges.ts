@@ -30,6 +30,10 @@ export interface ApplyRequest {
 	outputUsers: OutputUsers;
 	/** IANA zone of the summary's human-readable last synced time. */
 	timeZone: string;
+	/** Stop starting writes after this many (0 or absent: no limit). */
+	maxWritesPerRun?: number;
+	/** Stop starting writes this many minutes after the apply starts (0 or absent: no limit). */
+	maxRunMinutes?: number;
 }
 
 export interface SyncSummary {
@@ -39,6 +43,10 @@ export interface SyncSummary {
 	run: RunStatistics;
 	safeguard: SafeguardVerdict;
 	cursorCommitted: boolean;
+	/** True when a bound (Max Writes Per Run, Max Run Time) stopped the run; the next run goes on. */
+	partial: boolean;
+	/** Users whose writes were left for the next run (0 unless partial). */
+	remaining: number;
 	cumulative: CumulativeStatistics | null;
 	lastSynced: ReturnType<typeof describeTime>;
 	unsynced: number;
@@ -59,11 +67,16 @@ export async function applyChanges(host: SyncHost, request: ApplyRequest, connec
 	const destination = await connect(request.input.mapped[0]?.requester.ssoKey.kind);
 	const result = await applyLocked(host, syncId, destination, request);
 	// Every change this run read is now applied or listed as unsynced: the cursor may move on.
-	const cursorCommitted = request.dryRun ? false : commitStagedCursor(host.store, syncId, host.runId);
+	// Not after a bounded stop: the next run reads the same changes again and writes only what is
+	// still missing, and the cursor moves once a run has applied all of them.
+	const cursorCommitted = request.dryRun || result.partial ? false : commitStagedCursor(host.store, syncId, host.runId);
 
 	const prefix = `Upsert Requester (Sync ID "${syncId}")`;
 	const { run, safeguard, records } = result;
 	if (safeguard.tripped) host.logger.warn(`${prefix}: ${safeguard.message}`);
+	if (result.partial) {
+		host.logger.info(`${prefix}: ${result.partial.reason}; ${result.partial.deferred} user(s) left for the next run, the cursor stays until they are applied`);
+	}
 	host.logger.info(
 		`${prefix}${request.dryRun ? ' dry run' : ''}: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deactivated} deactivated, ${run.reactivated} reactivated, ${run.failed} failed`,
 	);
@@ -74,6 +87,8 @@ export async function applyChanges(host: SyncHost, request: ApplyRequest, connec
 		run,
 		safeguard,
 		cursorCommitted,
+		partial: result.partial !== undefined,
+		remaining: result.partial?.deferred ?? 0,
 		cumulative: records.stats ?? null,
 		lastSynced: describeTime(records.stats?.lastSyncedAt ?? null, request.timeZone, host.now?.()),
 		unsynced: Object.keys(records.unsynced).length,
@@ -123,6 +138,10 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 			deactivateDisabled: request.deactivateDisabled,
 			safeguard: request.safeguard,
 			now: host.now,
+			bounds: {
+				maxWrites: request.maxWritesPerRun,
+				deadline: request.maxRunMinutes ? new Date((host.now?.() ?? new Date()).getTime() + request.maxRunMinutes * 60_000) : undefined,
+			},
 		});
 		if (!request.dryRun) {
 			host.store.saveRecords(syncId, run.records);

@@ -61,9 +61,15 @@ export interface SyncOptions {
 	concurrency: number;
 	deactivateDisabled: boolean;
 	now?: () => Date;
+	/**
+	 * Bounds of one run: once this many writes have started, or at this time, no new write starts
+	 * (the ones in flight finish). The users left are `deferred`: not written, not unsynced; the next
+	 * run plans them again from what the destination holds, so no acknowledged write is repeated.
+	 */
+	bounds?: { maxWrites?: number; deadline?: Date };
 }
 
-export type OutcomeStatus = 'planned' | 'done' | 'failed' | 'blocked' | 'skipped';
+export type OutcomeStatus = 'planned' | 'done' | 'failed' | 'blocked' | 'skipped' | 'deferred';
 
 export interface UserOutcome {
 	azureObjectId: string;
@@ -78,7 +84,7 @@ export interface UserOutcome {
 	source: 'input' | 'retry';
 	itemIndex?: number;
 	error?: { stage: FailureStage; code: string; message: string; fields?: Array<{ field: string; message: string }> };
-	manager?: { status: 'linked' | 'cleared' | 'unchanged' | 'notSynced' | 'failed'; managerId?: string | null; message?: string };
+	manager?: { status: 'linked' | 'cleared' | 'unchanged' | 'notSynced' | 'failed' | 'deferred'; managerId?: string | null; message?: string };
 }
 
 export interface SyncResult {
@@ -86,6 +92,8 @@ export interface SyncResult {
 	run: RunStatistics;
 	safeguard: SafeguardVerdict;
 	records: SyncRecords;
+	/** Set when a bound stopped the run: how many users' writes were left for the next run, and why. */
+	partial?: { deferred: number; reason: string };
 }
 
 interface Task {
@@ -111,6 +119,18 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	};
 	const counts = emptyCounts();
 	const stamp = () => now().toISOString();
+	let writesStarted = 0;
+	let stoppedBy: string | undefined;
+	/** Whether one more write may start under the run's bounds; once one is refused, none is. */
+	const mayWrite = (): boolean => {
+		if (stoppedBy) return false;
+		const { maxWrites, deadline } = options.bounds ?? {};
+		if (maxWrites !== undefined && maxWrites > 0 && writesStarted >= maxWrites) stoppedBy = `Max Writes Per Run (${maxWrites}) reached`;
+		else if (deadline && now().getTime() >= deadline.getTime()) stoppedBy = `Max Run Time reached at ${deadline.toISOString()}`;
+		if (stoppedBy) return false;
+		writesStarted++;
+		return true;
+	};
 
 	const { mapped, removed } = withRetries(input, records.unsynced);
 	const outcomes: UserOutcome[] = [];
@@ -181,6 +201,11 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 
 	async function applyTask(task: Task): Promise<void> {
 		const { outcome } = task;
+		if (['create', 'update', 'reactivate', 'deactivate'].includes(outcome.action) && !mayWrite()) {
+			outcome.status = 'deferred';
+			outcome.reason = `${stoppedBy}: left for the next run`;
+			return;
+		}
 		try {
 			switch (outcome.action) {
 				case 'create': {
@@ -271,6 +296,10 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			task.outcome.manager = { status: 'unchanged', managerId };
 			return;
 		}
+		if (!mayWrite()) {
+			task.outcome.manager = { status: 'deferred', managerId, message: `${stoppedBy}: linked by the next run` };
+			return;
+		}
 		try {
 			await destination.setManager(task.record!.id, managerId);
 			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
@@ -306,7 +335,8 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		if (options.dryRun) return { outcomes, run, safeguard, records: previous };
 		records.lastRun = run;
 		records.stats = accumulate(records.stats, run, listUnsynced(records.unsynced).length);
-		return { outcomes, run, safeguard, records };
+		const deferred = tasks.filter((t) => t.outcome.status === 'deferred').length;
+		return { outcomes, run, safeguard, records, ...(stoppedBy ? { partial: { deferred, reason: stoppedBy } } : {}) };
 	}
 }
 
