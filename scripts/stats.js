@@ -43,6 +43,8 @@ function print(records) {
 		`${JSON.stringify(
 			{
 				lastRun: records.lastRun,
+				// Only while a first sync spread over several runs is unfinished (and on the run that ends it).
+				...(records.progress ? { progress: records.progress } : {}),
 				cumulative: records.stats,
 				syncedRequesters: Object.keys(records.links || {}).length,
 				unsynced: unsynced.map((entry) => ({ user: entry.email || entry.userPrincipalName || entry.azureObjectId, stage: entry.stage, code: entry.code, message: entry.message, attempts: entry.attempts })),

@@ -11,6 +11,7 @@ import type { SyncEntry } from '../../nodes/shared/sync/cursor';
 import type { SyncInput, SyncRecords } from '../../nodes/shared/sync/engine';
 import { readChanges, type ChangesRequest } from '../../nodes/shared/sync/readChanges';
 import type { SyncHost, SyncStore } from '../../nodes/shared/sync/store';
+import { describeDuration } from '../../nodes/shared/sync/stats';
 import { MemoryDestination } from '../support/memoryDestination';
 
 class MemoryStore implements SyncStore {
@@ -231,6 +232,14 @@ describe('one sync run over an in-memory store', () => {
 			[2, 2, true, 1, false],
 			[1, 4, false, 0, true],
 		]);
+		// Progress while unfinished, and once more when the run that finishes it says so.
+		expect(summaries.map((summary) => summary.progress && [summary.progress.unfinished, summary.progress.done, summary.progress.total])).toEqual([
+			[true, 2, 5],
+			[true, 4, 5],
+			[false, 5, 5],
+		]);
+		expect(summaries[2].progress).toMatchObject({ etaMinutes: 0, eta: 'done' });
+		expect(store.loadRecords('nightly').progress).toMatchObject({ unfinished: false, done: 5 });
 		expect(creates.sort()).toEqual([1, 2, 3, 4, 5].map(uid));
 		expect(Object.keys(store.loadRecords('nightly').links)).toHaveLength(5);
 		// Deferred users are neither failures nor unsynced.
@@ -240,6 +249,9 @@ describe('one sync run over an in-memory store', () => {
 		expect(store.loadEntry('nightly').cursor).toMatchObject({ deltaLink: 'delta:T3' });
 		directory.rounds.set('delta:T3', { value: [], next: 'delta:T4' });
 		expect(await read('run-4')).toMatchObject({ mode: 'incremental' });
+		const caughtUp = await applyChanges(host('run-4'), applyRequest([]), async () => destination);
+		expect(caughtUp.summary.progress).toBeNull();
+		expect(store.loadRecords('nightly').progress).toBeUndefined();
 	});
 
 	it('Max Run Time stops starting writes once the run has lasted that long', async () => {
@@ -255,5 +267,14 @@ describe('one sync run over an in-memory store', () => {
 		const applied = await applyChanges(host('run-1'), { ...applyRequest(changes.items), concurrency: 1, maxRunMinutes: 45 }, async () => destination);
 		expect(applied.summary).toMatchObject({ partial: true, remaining: 1, cursorCommitted: false, run: { created: 2 } });
 		expect(applied.users.filter((user) => user.status === 'deferred')).toHaveLength(1);
+	});
+});
+
+describe('progress in words', () => {
+	it('describes the sync time left with luxon', () => {
+		expect(describeDuration(0)).toBe('done');
+		expect(describeDuration(45)).toBe('about 45 minutes of sync time');
+		expect(describeDuration(200)).toBe('about 3 hours, 20 minutes of sync time');
+		expect(describeDuration(60 * 24 * 2 + 61)).toBe('about 2 days, 1 hour of sync time');
 	});
 });

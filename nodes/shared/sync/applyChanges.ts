@@ -8,10 +8,10 @@
 import type { RequesterDestination } from '../destinations/types';
 import type { SsoKeyKind } from '../requester/model';
 import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
-import { runRequesterSync, type SyncInput, type SyncResult, type UserOutcome } from './engine';
+import { runRequesterSync, type SyncInput, type SyncProgress, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
 import { freshestRecords, rememberRecords, withSyncLock } from './lock';
 import type { SafeguardSettings, SafeguardVerdict } from './plan';
-import { describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics } from './stats';
+import { describeDuration, describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics } from './stats';
 import type { SyncHost, SyncStore } from './store';
 
 /** Which outcomes the report lists: changes and failures, every user, or none. */
@@ -47,6 +47,8 @@ export interface SyncSummary {
 	partial: boolean;
 	/** Users whose writes were left for the next run (0 unless partial). */
 	remaining: number;
+	/** How far a first sync spread over several runs is: done / total, the rate, an ETA. */
+	progress: SyncProgress | null;
 	cumulative: CumulativeStatistics | null;
 	lastSynced: ReturnType<typeof describeTime>;
 	unsynced: number;
@@ -89,6 +91,7 @@ export async function applyChanges(host: SyncHost, request: ApplyRequest, connec
 		cursorCommitted,
 		partial: result.partial !== undefined,
 		remaining: result.partial?.deferred ?? 0,
+		progress: records.progress ?? null,
 		cumulative: records.stats ?? null,
 		lastSynced: describeTime(records.stats?.lastSyncedAt ?? null, request.timeZone, host.now?.()),
 		unsynced: Object.keys(records.unsynced).length,
@@ -142,13 +145,41 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 				maxWrites: request.maxWritesPerRun,
 				deadline: request.maxRunMinutes ? new Date((host.now?.() ?? new Date()).getTime() + request.maxRunMinutes * 60_000) : undefined,
 			},
+			onProgress: (writes) => host.logger.info(`Upsert Requester (Sync ID "${syncId}"): ${writes} writes so far`),
 		});
 		if (!request.dryRun) {
+			recordProgress(run, host.now?.() ?? new Date());
 			host.store.saveRecords(syncId, run.records);
 			rememberRecords(lockKey, records, run.records);
 		}
 		return run;
 	});
+}
+
+/**
+ * Progress kept with the records while users are left for a next run (and once more on the run
+ * that finishes, marked done), so the Summary, the statistics output and `npm run stats` show it.
+ */
+function recordProgress(result: SyncResult, now: Date): void {
+	const records: SyncRecords = result.records;
+	if (!result.partial && !records.progress?.unfinished) {
+		delete records.progress;
+		return;
+	}
+	const left = result.partial?.deferred ?? 0;
+	const done = Object.keys(records.links).length;
+	const minutes = Math.max(result.run.durationMs, 1) / 60_000;
+	const writesPerMinute = Math.round(result.writes / minutes);
+	const etaMinutes = left === 0 ? 0 : writesPerMinute > 0 ? Math.ceil(left / writesPerMinute) : null;
+	records.progress = {
+		unfinished: left > 0,
+		done,
+		total: done + left + Object.keys(records.unsynced).length,
+		writesPerMinute,
+		etaMinutes,
+		eta: etaMinutes === null ? null : describeDuration(etaMinutes),
+		updatedAt: now.toISOString(),
+	};
 }
 
 function selectOutcomes(outcomes: UserOutcome[], mode: OutputUsers): UserOutcome[] {

@@ -53,6 +53,22 @@ export interface SyncRecords {
 	unsynced: UnsyncedRegistry;
 	stats?: CumulativeStatistics;
 	lastRun?: RunStatistics;
+	/** While a bounded first sync (or a long catch-up) is unfinished: how far it is. */
+	progress?: SyncProgress;
+}
+
+export interface SyncProgress {
+	/** Whether users are still left for a next run. */
+	unfinished: boolean;
+	/** Requesters this sync manages / users in scope so far (managed + left + unsynced). */
+	done: number;
+	total: number;
+	/** Writes per minute the last run achieved. */
+	writesPerMinute: number;
+	/** Sync time still needed at that rate, in minutes, and in words. */
+	etaMinutes: number | null;
+	eta: string | null;
+	updatedAt: string;
 }
 
 export interface SyncOptions {
@@ -67,6 +83,9 @@ export interface SyncOptions {
 	 * run plans them again from what the destination holds, so no acknowledged write is repeated.
 	 */
 	bounds?: { maxWrites?: number; deadline?: Date };
+	/** Told after every `progressEvery` writes (default 500), so a long run shows movement in the log. */
+	onProgress?: (writes: number) => void;
+	progressEvery?: number;
 }
 
 export type OutcomeStatus = 'planned' | 'done' | 'failed' | 'blocked' | 'skipped' | 'deferred';
@@ -94,6 +113,8 @@ export interface SyncResult {
 	records: SyncRecords;
 	/** Set when a bound stopped the run: how many users' writes were left for the next run, and why. */
 	partial?: { deferred: number; reason: string };
+	/** Writes this run started (creates, updates, de/reactivations, manager links). */
+	writes: number;
 }
 
 interface Task {
@@ -116,6 +137,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		unsynced: structuredClone(previous.unsynced),
 		stats: previous.stats,
 		lastRun: previous.lastRun,
+		...(previous.progress ? { progress: previous.progress } : {}),
 	};
 	const counts = emptyCounts();
 	const stamp = () => now().toISOString();
@@ -129,6 +151,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		else if (deadline && now().getTime() >= deadline.getTime()) stoppedBy = `Max Run Time reached at ${deadline.toISOString()}`;
 		if (stoppedBy) return false;
 		writesStarted++;
+		if (options.onProgress && writesStarted % (options.progressEvery ?? 500) === 0) options.onProgress(writesStarted);
 		return true;
 	};
 
@@ -332,11 +355,11 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			dryRun: options.dryRun,
 		};
 		outcomes.push(...tasks.map((t) => t.outcome));
-		if (options.dryRun) return { outcomes, run, safeguard, records: previous };
+		if (options.dryRun) return { outcomes, run, safeguard, records: previous, writes: 0 };
 		records.lastRun = run;
 		records.stats = accumulate(records.stats, run, listUnsynced(records.unsynced).length);
 		const deferred = tasks.filter((t) => t.outcome.status === 'deferred').length;
-		return { outcomes, run, safeguard, records, ...(stoppedBy ? { partial: { deferred, reason: stoppedBy } } : {}) };
+		return { outcomes, run, safeguard, records, writes: writesStarted, ...(stoppedBy ? { partial: { deferred, reason: stoppedBy } } : {}) };
 	}
 }
 

@@ -2,7 +2,7 @@
  * Sync statistics, per run and cumulative (the seed's "Total Data Synced", "Failed During Data
  * Sync", "Last Synced Time"), with the time shown in a chosen zone by luxon.
  */
-import { DateTime, IANAZone } from '../vendor';
+import { DateTime, Duration, IANAZone } from '../vendor';
 
 export interface RunCounts {
 	created: number;
@@ -73,6 +73,16 @@ export function describeTime(iso: string | null, timeZone: string, now: Date = n
 		local: time.toFormat('yyyy-MM-dd HH:mm:ss ZZZZ'),
 		relative: time.toRelative({ base: DateTime.fromJSDate(now, { zone }) }),
 	};
+}
+
+/** A number of minutes in words, e.g. "about 3 hours, 20 minutes of sync time" (luxon). */
+export function describeDuration(minutes: number): string {
+	if (minutes <= 0) return 'done';
+	const duration = Duration.fromObject({ minutes: Math.ceil(minutes) }).shiftTo('days', 'hours', 'minutes');
+	const parts = (['days', 'hours', 'minutes'] as const)
+		.filter((unit) => duration.get(unit) > 0)
+		.map((unit) => Duration.fromObject({ [unit]: duration.get(unit) }).toHuman({ unitDisplay: 'long' }));
+	return `about ${parts.slice(0, 2).join(', ')} of sync time`;
 }
 
 export function isValidTimeZone(timeZone: string): boolean {
