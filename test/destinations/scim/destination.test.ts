@@ -136,10 +136,11 @@ describe('the SCIM destination against SCIMMY', () => {
 		const first = await sync([jane], { links: {}, unsynced: {} });
 		const id = stored(jane).id;
 		server.users().find((user) => user.id === id)!.nickName = 'JD';
-		const change = await sync([{ ...jane, jobTitle: 'Lead' }], first.result.records);
+		const change = await sync([{ ...jane, jobTitle: 'Lead', city: null, landline: null }], first.result.records);
 		expect(change.result.run).toMatchObject({ updated: 1, failed: 0 });
 		expect(writes(change.requests).map((request) => request.method)).toEqual(['PUT']);
-		expect(stored(jane)).toMatchObject({ title: 'Lead', nickName: 'JD', active: true });
+		expect(stored(jane)).toMatchObject({ title: 'Lead', nickName: 'JD', active: true, addresses: [{ type: 'work', country: 'NO', primary: true }] });
+		expect(stored(jane).phoneNumbers).toBeUndefined();
 		await destination().deactivate(id);
 		expect(stored(jane).active).toBe(false);
 		expect(server.requests.filter((request) => request.method === 'PATCH')).toEqual([]);

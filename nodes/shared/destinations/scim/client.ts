@@ -10,12 +10,13 @@ import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import { normaliseKey, type MappedRequesterFields, type Requester, type RequesterFieldId, type SsoKey } from '../../requester/model';
 import { createOnce, IdentityMemory } from '../common';
 import type { DestinationCapabilities, DestinationRecord, RequesterChanges, RequesterDestination } from '../types';
+import { applyOperations } from './apply';
+import { BulkCreator } from './bulk';
 import { loadSupport, type ScimSupport } from './capabilities';
 import { eqFilter, needsEscaping } from './filter';
 import { expectedFields, fromScimUser, patchOperations, toScimUser, userNameOf, type PatchOperation, type ScimResource } from './mapping';
 import { refusal, ScimApi } from './requests';
 import { ENTERPRISE_USER, PATCH_OP, scimLayout, type ScimLayout, type ScimOptions } from './settings';
-import { BulkCreator } from './bulk';
 
 const USERS = '/Users';
 
@@ -106,7 +107,7 @@ export class ScimDestination implements RequesterDestination {
 		}
 		if (operations.length === 0) return before;
 		const written = Object.keys(changes) as RequesterFieldId[];
-		return await this.modify(id, operations, () => ({ ...toScimUser(requester, this.layout.keyKind, this.supportedFields), active: before.active }), written);
+		return await this.modify(id, operations, written);
 	}
 
 	async deactivate(id: string): Promise<void> {
@@ -115,17 +116,17 @@ export class ScimDestination implements RequesterDestination {
 			this.seen.delete(id);
 			return;
 		}
-		await this.modify(id, [{ op: 'replace', path: 'active', value: false }], () => ({ active: false }), []);
+		await this.modify(id, [{ op: 'replace', path: 'active', value: false }], []);
 	}
 
 	async reactivate(id: string): Promise<void> {
-		await this.modify(id, [{ op: 'replace', path: 'active', value: true }], () => ({ active: true }), []);
+		await this.modify(id, [{ op: 'replace', path: 'active', value: true }], []);
 	}
 
 	async setManager(id: string, managerId: string | null): Promise<void> {
 		const path = `${ENTERPRISE_USER}:manager`;
 		const operation: PatchOperation = managerId === null ? { op: 'remove', path } : { op: 'replace', path, value: { value: managerId } };
-		await this.modify(id, [operation], (current) => ({ [ENTERPRISE_USER]: { ...((current[ENTERPRISE_USER] as object) ?? {}), manager: managerId === null ? undefined : { value: managerId } } }), ['manager']);
+		await this.modify(id, [operation], ['manager']);
 	}
 
 	expectedFields(requester: Requester): Partial<MappedRequesterFields> {
@@ -135,10 +136,10 @@ export class ScimDestination implements RequesterDestination {
 	// ---- plumbing --------------------------------------------------------------------------------
 
 	/**
-	 * One PATCH with the operations; without PATCH support, a PUT of the resource as last read with
-	 * `replacement` laid over it (top-level attributes; the enterprise extension merged).
+	 * One PATCH with the operations; without PATCH support, a PUT of the user as just read with the
+	 * same operations applied to it (so nothing else changes).
 	 */
-	private async modify(id: string, operations: PatchOperation[], replacement: (current: ScimResource) => ScimResource, written: readonly RequesterFieldId[]): Promise<DestinationRecord> {
+	private async modify(id: string, operations: PatchOperation[], written: readonly RequesterFieldId[]): Promise<DestinationRecord> {
 		const path = `${USERS}/${encodeURIComponent(id)}`;
 		try {
 			if ((await this.serviceSupport()).patch && !this.patchRefused) {
@@ -154,9 +155,7 @@ export class ScimDestination implements RequesterDestination {
 			const { body: current } = await this.api.request('GET', path);
 			const { meta, groups, ...kept } = current;
 			void groups;
-			const next = { ...kept, ...replacement(current) };
-			const extension = { ...((current[ENTERPRISE_USER] as object) ?? {}), ...((next[ENTERPRISE_USER] as object) ?? {}) };
-			if (Object.keys(extension).length) next[ENTERPRISE_USER] = extension;
+			const next = applyOperations(kept, operations);
 			const version = meta && typeof meta === 'object' ? (meta as Record<string, unknown>).version : undefined;
 			const ifMatch = (await this.serviceSupport()).etag && typeof version === 'string' ? { 'if-match': version } : undefined;
 			return this.record((await this.api.request('PUT', path, next, ifMatch)).body);
