@@ -167,4 +167,14 @@ describe('the SCIM destination against SCIMMY', () => {
 		expect(outcome.error).toMatchObject({ code: 'invalidValue', fields: [{ field: 'landline', message: expect.stringContaining('SCIM attribute phoneNumbers') }] });
 		expect(refused.result.records.unsynced[jane.azureObjectId]).toBeDefined();
 	});
+
+	it('429 with Retry-After goes through the shared retry policy: the create is sent again and lands once', async () => {
+		await serve({ throttle: 2 });
+		const retries: string[] = [];
+		const jane = person();
+		const record = await destination({ retry: { maxAttempts: 3, baseDelayMs: 1 }, onRetry: (info) => retries.push(info.reason) }).create(jane);
+		expect(retries).toEqual(['HTTP 429', 'HTTP 429']);
+		expect(server.users().map((user) => user.id)).toEqual([record.id]);
+		expect(server.requests.filter((request) => request.method === 'POST').map((request) => request.status)).toEqual([429, 429, 201]);
+	});
 });

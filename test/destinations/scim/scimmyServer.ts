@@ -19,6 +19,8 @@ export interface ScimmyServerOptions {
 	filter?: boolean;
 	bulk?: { maxOperations: number; maxPayloadSize: number } | false;
 	maxResults?: number;
+	/** Answer this many requests to /Users with 429 and Retry-After: 0 first. */
+	throttle?: number;
 	/** A server-side rule: the detail of a 400 invalidValue for a user it refuses, else undefined. */
 	validate?: (user: StoredUser) => string | undefined;
 }
@@ -108,6 +110,7 @@ export async function startScimmyServer(options: ScimmyServerOptions): Promise<S
 	declareUsers();
 	const store: Store = { users: new Map(), options };
 	const requests: RecordedScimRequest[] = [];
+	let throttled = 0;
 	const app = express();
 	const root = '/scim/v2';
 	const router = new SCIMMYRouters({
@@ -134,6 +137,11 @@ export async function startScimmyServer(options: ScimmyServerOptions): Promise<S
 		requests.push(entry);
 		res.on('finish', () => (entry.status = res.statusCode));
 		const target = req.path;
+		if (target.startsWith('/Users') && (options.throttle ?? 0) > throttled) {
+			throttled += 1;
+			res.setHeader('retry-after', '0');
+			return scimError(res, 429, undefined, 'Too many requests');
+		}
 		if (req.method === 'PATCH' && options.patch === false) return scimError(res, 501, undefined, 'PATCH is not supported by this service');
 		if (req.method === 'GET' && target.startsWith('/Users') && 'filter' in req.query && options.filter === false) return scimError(res, 400, 'invalidFilter', 'Filtering is not supported by this service');
 		next();
