@@ -99,3 +99,37 @@ describe('SCIM errors', () => {
 		expect(new ScimDestination({ baseUrl: 'https://scim.example.com/scim/v2/Users/', headers: { Authorization: 'Bearer FAKE' } }).label).toBe('SCIM (scim.example.com)');
 	});
 });
+
+describe('the PUT fallback applies the PATCH operations locally', () => {
+	it('replaces, adds and removes exactly what the operations say, keeping other entries', async () => {
+		const { applyOperations } = await import('../../../nodes/shared/destinations/scim/apply');
+		const user = {
+			userName: 'a@contoso.test',
+			title: 'Engineer',
+			nickName: 'A',
+			phoneNumbers: [{ value: '1', type: 'work', primary: true }, { value: '9', type: 'home' }],
+			addresses: [{ type: 'work', locality: 'Oslo', country: 'NO' }],
+			[ENTERPRISE]: { department: 'IT', manager: { value: 'm1' } },
+		};
+		const next = applyOperations(user, [
+			{ op: 'remove', path: 'title' },
+			{ op: 'replace', path: 'phoneNumbers[type eq "work"].value', value: '2' },
+			{ op: 'add', path: 'emails', value: [{ value: 'a@contoso.test', type: 'work', primary: true }] },
+			{ op: 'remove', path: 'addresses[type eq "work"].locality' },
+			{ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' },
+			{ op: 'remove', path: `${ENTERPRISE}:manager` },
+			{ op: 'replace', path: 'name.givenName', value: 'Ann' },
+		]);
+		expect(next).toEqual({
+			userName: 'a@contoso.test',
+			nickName: 'A',
+			name: { givenName: 'Ann' },
+			phoneNumbers: [{ value: '2', type: 'work', primary: true }, { value: '9', type: 'home' }],
+			emails: [{ value: 'a@contoso.test', type: 'work', primary: true }],
+			addresses: [{ type: 'work', country: 'NO' }],
+			[ENTERPRISE]: { department: 'Sales' },
+		});
+		expect(user.title).toBe('Engineer');
+		expect(applyOperations(next, [{ op: 'remove', path: 'phoneNumbers[type eq "work"]' }]).phoneNumbers).toEqual([{ value: '9', type: 'home' }]);
+	});
+});
