@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startFreshserviceStandIn, type FreshserviceStandIn } from '../../destinations/freshservice/standIn';
+import { startFreshserviceStandIn, type FreshserviceStandIn, type FreshserviceStandInOptions } from '../../destinations/freshservice/standIn';
 import { makeUsers, startMicrosoftStandIn, type MicrosoftStandIn, type SeedUser } from '../../fixtures/standins/microsoft';
 import { createTestTls, type TestTls } from '../../fixtures/standins/tls';
 import { N8nInstance, type CredentialJson, type N8nInstanceOptions, type WorkflowJson } from './n8n';
@@ -70,7 +70,7 @@ export function credentialsFor(microsoft: MicrosoftStandIn, freshservice: Freshs
 }
 
 /** `n8n`: options of the n8n instance, e.g. queue-mode `env` (merged over the sandbox's own). */
-export async function startSandbox(options: { users?: SeedUser[]; tarball: string; n8n?: N8nInstanceOptions }): Promise<Sandbox> {
+export async function startSandbox(options: { users?: SeedUser[]; tarball: string; n8n?: N8nInstanceOptions; freshservice?: Partial<FreshserviceStandInOptions> }): Promise<Sandbox> {
 	const tls = createTestTls();
 	const microsoft = await startMicrosoftStandIn({
 		tls,
@@ -84,6 +84,7 @@ export async function startSandbox(options: { users?: SeedUser[]; tarball: strin
 		apiKey: FRESHSERVICE_KEY,
 		departments: DEPARTMENTS.map((name, index) => ({ id: 100 + index, name })),
 		locations: OFFICES.map((name, index) => ({ id: 200 + index, name })),
+		...options.freshservice,
 	});
 	// Binary data inline in the execution, so tests read the exported CSV from `n8n execute` output.
 	const n8n = new N8nInstance({ ...options.n8n, env: { NODE_EXTRA_CA_CERTS: tls.caFile, N8N_DEFAULT_BINARY_DATA_MODE: 'default', ...options.n8n?.env } });
