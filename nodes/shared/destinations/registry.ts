@@ -15,10 +15,12 @@
 import type { DestinationDescriptor } from '../n8n/destinationDescriptor';
 import { freshserviceDestination } from './freshservice/n8n';
 import { genericRestDestination } from './genericRest/n8n';
+import { servicenowDestination } from './servicenow/n8n';
 
 export const DESTINATIONS = {
 	freshservice: freshserviceDestination,
 	genericRest: genericRestDestination,
+	servicenow: servicenowDestination,
 } satisfies Record<string, DestinationDescriptor>;
 
 export type DestinationKind = keyof typeof DESTINATIONS;
