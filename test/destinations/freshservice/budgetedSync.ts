@@ -51,8 +51,20 @@ export function firstSyncInput(count: number, prefix = 'rate'): SyncInput {
 }
 
 /** A first sync of `count` users with the client paced on `rateBudget` (none: not paced). */
-export async function firstSync(account: BudgetedAccount, count: number, rateBudget?: RateBudgetOptions, concurrency = 4): Promise<SyncResult> {
-	const destination = new FreshserviceDestination({ baseUrl: account.apiRoot, apiKey: BUDGETED_API_KEY, rateBudget, retry: { maxAttempts: 8 } });
+export async function firstSync(
+	account: BudgetedAccount,
+	count: number,
+	rateBudget?: RateBudgetOptions,
+	options: { concurrency?: number; maxAttempts?: number; onRetry?: () => void } = {},
+): Promise<SyncResult> {
+	const destination = new FreshserviceDestination({
+		baseUrl: account.apiRoot,
+		apiKey: BUDGETED_API_KEY,
+		rateBudget,
+		retry: { maxAttempts: options.maxAttempts ?? 8 },
+		onRetry: options.onRetry,
+	});
+	const concurrency = options.concurrency ?? 4;
 	return await runRequesterSync(destination, firstSyncInput(count), { links: {}, unsynced: {} }, {
 		dryRun: false,
 		concurrency,
