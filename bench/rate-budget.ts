@@ -17,6 +17,10 @@ const SHARE = 0.8;
 const LATENCY_MS = 20;
 const PER_MINUTE = (PER_WINDOW * 60_000) / WINDOW_MS;
 
+function print(line: string): void {
+	process.stdout.write(`${line}\n`);
+}
+
 function argument(name: string, fallback: number): number {
 	const at = process.argv.indexOf(`--${name}`);
 	return at > 0 ? Number(process.argv[at + 1]) : fallback;
@@ -37,7 +41,7 @@ async function run(label: string, users: number, secondConsumerShare: number | u
 		const calls = budget.served + budget.rejected;
 		const perMinute = (calls * 60_000) / elapsedMs;
 		const free = PER_MINUTE * (1 - (secondConsumerShare ?? 0));
-		console.log(
+		print(
 			JSON.stringify({
 				run: label,
 				users,
@@ -64,13 +68,13 @@ async function run(label: string, users: number, secondConsumerShare: number | u
 
 async function main(): Promise<void> {
 	const users = argument('users', 2400);
-	console.log(JSON.stringify({ budgetPerMinute: PER_MINUTE, window: `${PER_WINDOW} per ${WINDOW_MS / 1000} s`, share: SHARE, latencyMs: LATENCY_MS, date: new Date().toISOString() }));
+	print(JSON.stringify({ budgetPerMinute: PER_MINUTE, window: `${PER_WINDOW} per ${WINDOW_MS / 1000} s`, share: SHARE, latencyMs: LATENCY_MS, date: new Date().toISOString() }));
 	await run('paced, alone', users, undefined, true);
 	await run('paced, 30 % second consumer', users, 0.3, true);
 	await run('naive (no rate budget), alone', users, undefined, false);
 }
 
 main().catch((error: unknown) => {
-	console.error(error);
+	process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
 	process.exit(1);
 });
