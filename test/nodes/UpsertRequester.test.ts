@@ -721,5 +721,15 @@ describe.each([
 			expect(foreign.error?.message).toBe(`The users were read for Sync ID "${other.id}" but this node uses "${sync.id}"`);
 			expect(target.withEmail(people[0].mail)).toEqual([]);
 		});
+
+		it('stop the node on a Rate Budget Share of 150 %, naming the field, before any request', async () => {
+			const sync = new Sync(target);
+			const people = users(1);
+			const before = target.requests().length;
+			const result = await sync.run({ mapped: sync.items(people, 'full'), parameters: { destinationOptions: { maxTries: 2, rateBudgetShare: 150 } } });
+			expect(result.error?.message).toBe('Rate Budget Share must be a percentage above 0 and at most 100, got 150');
+			expect((result.error as { description?: string }).description).toBe('Fix "Rate Budget Share" in the Destination Options.');
+			expect(target.requests().length).toBe(before);
+		});
 	});
 });

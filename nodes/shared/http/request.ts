@@ -6,6 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, NetworkError, ResponseTooLargeError, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
+import { RateBudget, rateBudgetFor, type RateBudgetOptions } from './rateBudget';
 import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -47,6 +48,8 @@ export interface SendOptions {
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
+	/** Paces every attempt (retries count too) on this budget and shows it every answer; see rateBudget.ts. */
+	rateBudget?: RateBudget | ({ key: string } & RateBudgetOptions);
 }
 
 const DEFAULT_TIMEOUT_MS = 100_000;
@@ -126,11 +129,12 @@ export async function send<T = unknown>(request: HttpRequest, options: SendOptio
 	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 	const idempotent = options.idempotent ?? request.method !== 'POST';
 	const wait = options.sleep ?? sleep;
+	const budget = budgetOf(options.rateBudget);
 	for (let attempt = 1; ; attempt++) {
 		let error: HttpError | NetworkError;
 		let retryAfterMs: number | undefined;
 		try {
-			const response = await sendOnce(request);
+			const response = budget ? await budget.run(() => sendOnce(request)) : await sendOnce(request);
 			if (response.status < 400) return response as HttpResponse<T>;
 			retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 			error = toHttpError(request, response, options.readError, attempt);
@@ -143,6 +147,12 @@ export async function send<T = unknown>(request: HttpRequest, options: SendOptio
 		options.onRetry?.({ attempt, delayMs: decision.delayMs, reason: describe(error) });
 		await wait(decision.delayMs);
 	}
+}
+
+function budgetOf(option: SendOptions['rateBudget']): RateBudget | undefined {
+	if (option === undefined || option instanceof RateBudget) return option;
+	const { key, ...settings } = option;
+	return rateBudgetFor(key, settings);
 }
 
 function toHttpError(request: HttpRequest, response: HttpResponse, readError: ErrorBodyReader | undefined, attempt: number) {

@@ -10,6 +10,7 @@ import type {
 	INodeProperties,
 	INodePropertyOptions,
 } from 'n8n-workflow';
+import type { RateBudgetOptions } from '../http/rateBudget';
 import type { RetryPolicy } from '../http/retry';
 import type { StoredSource } from '../destinations/common';
 import type { RequesterDestination } from '../destinations/types';
@@ -23,6 +24,8 @@ export interface SharedDestinationOptions {
 	fields: RequesterFieldId[];
 	/** From Max Tries. */
 	retry?: Partial<RetryPolicy>;
+	/** From Rate Budget Share and Max Requests per Minute, for destinations that list them in `options`. */
+	rateBudget?: RateBudgetOptions;
 	/** Logs each retry as a warning on the node. */
 	onRetry: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -45,6 +48,8 @@ export interface DestinationDescriptor {
 	testedBy: string;
 	/** This destination's parameters; the adapter shows them only when it is selected. Names must be unique across destinations. */
 	properties: INodeProperties[];
+	/** This destination's entries in the shared Destination Options, shown only while it is selected. */
+	options?: INodeProperties[];
 	/** Where a DestinationConfigError's setting lives, for "Fix … in the <settingsPlace> settings." (default: node). */
 	settingsPlace?: string;
 	/** The destination the parameters describe. Throw DestinationConfigError for a setting that cannot work. */

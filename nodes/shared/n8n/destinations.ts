@@ -22,6 +22,7 @@ import {
 	type INodePropertyOptions,
 } from 'n8n-workflow';
 import { DestinationConfigError, WRITABLE_FIELDS } from '../destinations/common';
+import { RateBudgetOptionError, resolveRateBudgetOptions, type RateBudgetOptions } from '../http/rateBudget';
 import { DEFAULT_DESTINATION, DESTINATIONS, type DestinationKind } from '../destinations/registry';
 import type { RequesterDestination } from '../destinations/types';
 import type { RequesterFieldId, SsoKeyKind } from '../requester/model';
@@ -65,7 +66,7 @@ const destinationOptions: INodeProperties = {
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
-	options: [
+	options: ([
 		{
 			displayName: 'Fields to Write',
 			name: 'fieldsToWrite',
@@ -77,7 +78,8 @@ const destinationOptions: INodeProperties = {
 		maxTriesProperty(
 			'How many times one destination request is tried when it is throttled (429, honouring Retry-After), fails with a server error or the connection drops, before the requester fails',
 		),
-	],
+		...entries.flatMap(([kind, destination]) => (destination.options ?? []).map((option) => ({ ...option, displayOptions: { show: { '/destination': [kind] } } }))),
+	] as INodeProperties[]).sort((a, b) => a.displayName.localeCompare(b.displayName)),
 };
 
 export const destinationProperties: INodeProperties[] = [
@@ -140,6 +142,7 @@ export async function buildDestination(context: IExecuteFunctions, itemIndex: nu
 	const options = context.getNodeParameter('destinationOptions', itemIndex, {}) as IDataObject;
 	const shared: SharedDestinationOptions = {
 		keyKind: settings.keyKind,
+		rateBudget: destination.options?.some((option) => option.name === 'rateBudgetShare') ? rateBudgetSettings(context, itemIndex, options) : undefined,
 		fields: (options.fieldsToWrite as RequesterFieldId[] | undefined) ?? [],
 		retry: typeof options.maxTries === 'number' ? { maxAttempts: options.maxTries } : undefined,
 		onRetry: (info) => context.logger.warn(`Requester destination: ${info.reason}, retry ${info.attempt} in ${info.delayMs} ms`),
@@ -151,6 +154,30 @@ export async function buildDestination(context: IExecuteFunctions, itemIndex: nu
 		if (!(error instanceof DestinationConfigError)) throw toNodeError(context.getNode(), error, itemIndex);
 		throw new NodeOperationError(context.getNode(), error.message, {
 			description: `Fix "${error.field}" in the ${destination.settingsPlace ?? 'node'} settings.`,
+			itemIndex,
+		});
+	}
+}
+
+/** What the user may type in each rate budget option, for an error in the UI's units. */
+const RATE_BUDGET_RANGES: Record<string, string> = {
+	'Rate Budget Share': 'a percentage above 0 and at most 100',
+	'Max Requests per Minute': '0 (no ceiling) or a positive number',
+};
+
+/** Rate Budget Share (%) and Max Requests per Minute (0 = none) as limiter options, checked here so a bad value names its field. */
+function rateBudgetSettings(context: IExecuteFunctions, itemIndex: number, options: IDataObject): RateBudgetOptions {
+	const percent = options.rateBudgetShare ?? 80;
+	const perMinute = options.maxRequestsPerMinute ?? 0;
+	const budget: RateBudgetOptions = { share: Number(percent) / 100, ceilingPerMinute: Number(perMinute) === 0 ? undefined : Number(perMinute) };
+	try {
+		resolveRateBudgetOptions(budget);
+		return budget;
+	} catch (error) {
+		if (!(error instanceof RateBudgetOptionError)) throw toNodeError(context.getNode(), error, itemIndex);
+		const value = error.option === 'Rate Budget Share' ? percent : perMinute;
+		throw new NodeOperationError(context.getNode(), `${error.option} must be ${RATE_BUDGET_RANGES[error.option] ?? 'in range'}, got ${String(value)}`, {
+			description: `Fix "${error.option}" in the Destination Options.`,
 			itemIndex,
 		});
 	}

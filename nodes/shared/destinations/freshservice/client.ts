@@ -13,6 +13,7 @@
  * location names in lookups.ts, query escaping in query.ts and the HTTP plumbing in requests.ts.
  */
 import { HttpError } from '../../http/errors';
+import { rateBudgetFor, rateBudgetKey, type RateBudgetOptions } from '../../http/rateBudget';
 import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import {
 	normaliseKey,
@@ -86,6 +87,8 @@ export interface FreshserviceOptions {
 	/** Only write these fields (default: every field with a target). */
 	fields?: readonly RequesterFieldId[];
 	retry?: Partial<RetryPolicy>;
+	/** Paces every request on the account's budget, shared by every client of the account in the process (default: not paced). */
+	rateBudget?: RateBudgetOptions;
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
@@ -111,7 +114,8 @@ export class FreshserviceDestination implements RequesterDestination {
 		if (!options.apiKey?.trim()) throw new DestinationConfigError('API Key', 'is empty');
 		const apiRoot = freshserviceApiRoot(options);
 		this.policy = mergeRetryPolicy({ retryStatuses: FRESHSERVICE_RETRY_STATUSES, ...options.retry });
-		this.call = freshserviceCaller(apiRoot, options.apiKey.trim(), this.policy, options);
+		const rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(apiRoot), options.rateBudget);
+		this.call = freshserviceCaller(apiRoot, options.apiKey.trim(), this.policy, { ...options, rateBudget });
 		this.names = new NameLookups(async (path) => await this.call<unknown>('GET', path));
 		this.keyKind = options.keyKind ?? 'email';
 		this.slots = checkCustomFields(options.customFields ?? {});

@@ -6,6 +6,7 @@
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, ILoadOptionsFunctions, INodeCredentialTestResult, INodePropertyOptions } from 'n8n-workflow';
 import { describeError } from '../../errorSummary';
 import { sourceOptions, fixedCollectionPairs, type DestinationDescriptor } from '../../n8n/destinationDescriptor';
+import { maxRequestsPerMinuteProperty, rateBudgetShareProperty } from '../../n8n/options';
 import { testFreshserviceAccess } from './access';
 import { FreshserviceDestination, type FreshserviceOptions } from './client';
 import { FRESHSERVICE_CUSTOM_SOURCES, FRESHSERVICE_EXTERNAL_ID } from './fields';
@@ -78,6 +79,12 @@ export const freshserviceDestination: DestinationDescriptor = {
 				},
 			],
 		},
+	],
+	options: [
+		rateBudgetShareProperty(
+			"Share of the Freshservice account's per-minute request budget this sync may use, in %; the rest stays for agents and other integrations. The budget is learned from the X-RateLimit headers Freshservice sends.",
+		),
+		maxRequestsPerMinuteProperty('At most this many requests per minute to the Freshservice account, whatever its budget; 0 for no ceiling of your own'),
 	],
 	build: ({ credential, parameter, shared }) => {
 		const customFields = fixedCollectionPairs(parameter('freshserviceCustomFields', {}));

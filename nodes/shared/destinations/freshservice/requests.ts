@@ -3,6 +3,7 @@
  * shared retry policy, and the list and paging shapes of its answers.
  */
 import { headerValue, send, type HttpMethod, type HttpResponse } from '../../http/request';
+import type { RateBudget } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import { checkApiBaseUrl, DestinationConfigError, readFieldErrorBody } from '../common';
 
@@ -32,6 +33,8 @@ export interface RequestHooks {
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
+	/** The account's budget (one per Freshservice host). */
+	rateBudget?: RateBudget;
 }
 
 export type FreshserviceCall = <T>(method: HttpMethod, path: string, body?: unknown) => Promise<HttpResponse<T>>;
@@ -42,7 +45,7 @@ export function freshserviceCaller(apiRoot: string, apiKey: string, policy: Retr
 	return async <T>(method: HttpMethod, path: string, body?: unknown) =>
 		await send<T>(
 			{ method, url: `${apiRoot}${path}`, headers: { authorization }, body },
-			{ policy, readError: readFieldErrorBody, onRetry: hooks.onRetry, sleep: hooks.sleep, random: hooks.random },
+			{ policy, readError: readFieldErrorBody, onRetry: hooks.onRetry, sleep: hooks.sleep, random: hooks.random, rateBudget: hooks.rateBudget },
 		);
 }
 

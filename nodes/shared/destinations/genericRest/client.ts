@@ -8,6 +8,7 @@
  */
 import { HttpError } from '../../http/errors';
 import { send, type HttpMethod, type HttpResponse } from '../../http/request';
+import { rateBudgetFor, rateBudgetKey, type RateBudget } from '../../http/rateBudget';
 import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import {
 	normaliseKey,
@@ -52,6 +53,7 @@ export class GenericRestDestination implements RequesterDestination {
 
 	private readonly baseUrl: string;
 	private readonly policy: RetryPolicy;
+	private readonly rateBudget: RateBudget | undefined;
 	private readonly keyKind: SsoKeyKind;
 	private readonly names: Map<StoredSource, string>;
 	private readonly keyField: string;
@@ -62,6 +64,7 @@ export class GenericRestDestination implements RequesterDestination {
 	constructor(private readonly options: GenericRestOptions) {
 		this.baseUrl = checkApiBaseUrl(options.baseUrl ?? '', 'Base URL');
 		this.policy = mergeRetryPolicy({ retryStatuses: GENERIC_REST_RETRY_STATUSES, ...options.retry });
+		this.rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(this.baseUrl), options.rateBudget);
 		this.keyKind = options.keyKind ?? 'email';
 		this.settings = resolveSettings(options);
 		this.names = resolveFieldNames(options.fieldNames ?? {}, this.keyKind);
@@ -283,7 +286,7 @@ export class GenericRestDestination implements RequesterDestination {
 	private async call(method: HttpMethod, path: string, body?: unknown, idempotent?: boolean): Promise<HttpResponse> {
 		return await send(
 			{ method, url: `${this.baseUrl}${path}`, headers: this.options.headers, body },
-			{ policy: this.policy, readError: readFieldErrorBody, idempotent, onRetry: this.options.onRetry, sleep: this.options.sleep, random: this.options.random },
+			{ policy: this.policy, readError: readFieldErrorBody, idempotent, onRetry: this.options.onRetry, sleep: this.options.sleep, random: this.options.random, rateBudget: this.rateBudget },
 		);
 	}
 }

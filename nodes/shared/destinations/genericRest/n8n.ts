@@ -7,6 +7,7 @@
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, IDataObject, INodeCredentialTestResult, INodeProperties } from 'n8n-workflow';
 import { describeError } from '../../errorSummary';
 import { fixedCollectionPairs, sourceOptions, type DestinationDescriptor } from '../../n8n/destinationDescriptor';
+import { maxRequestsPerMinuteProperty, rateBudgetShareProperty } from '../../n8n/options';
 import { DestinationConfigError, WRITABLE_FIELDS } from '../common';
 import { GenericRestDestination } from './client';
 import type { GenericRestOptions, GenericRestPaths } from './settings';
@@ -204,6 +205,12 @@ export const genericRestDestination: DestinationDescriptor = {
 				},
 			],
 		},
+	],
+	options: [
+		rateBudgetShareProperty(
+			"Share of the API's request budget this sync may use, in %; the rest stays for other clients. The budget is learned from the RateLimit or X-RateLimit headers the API sends; without them only Max Requests per Minute and 429 answers slow the sync down.",
+		),
+		maxRequestsPerMinuteProperty('At most this many requests per minute to the API, whatever it announces; 0 for no ceiling (needed to pace an API that sends no rate headers)'),
 	],
 	build: ({ credential, parameter, shared }) =>
 		new GenericRestDestination({

@@ -2,6 +2,7 @@
  * The generic contract's settings (GENERIC_REST.md): path templates, JSON field names and answer
  * shapes, each with its documented default, checked once when the destination is built.
  */
+import type { RateBudgetOptions } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import type { RequesterFieldId, SsoKeyKind } from '../../requester/model';
 import { DestinationConfigError, keySource, WRITABLE_FIELDS, type StoredSource } from '../common';
@@ -52,6 +53,8 @@ export interface GenericRestOptions {
 	/** Only write these fields (default: every field with a JSON name). */
 	fields?: readonly RequesterFieldId[];
 	retry?: Partial<RetryPolicy>;
+	/** Paces every request on the API host's budget, shared in the process (default: not paced). */
+	rateBudget?: RateBudgetOptions;
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
