@@ -100,6 +100,8 @@ async function credentialTest(modal: Locator, trigger: () => Promise<void>): Pro
 	const answer = editor.page.waitForResponse((response) => response.url().endsWith('/rest/credentials/test'), { timeout: UI_TIMEOUT_MS });
 	await trigger();
 	const body = (await (await answer).json()) as { data: { status: string; message: string } };
+	// The test button shows a spinner until the banner is updated; it reads "Retry" after either result.
+	await modal.getByRole('button', { name: 'Retry' }).waitFor();
 	await modal.getByText(body.data.status === 'OK' ? 'Connection tested successfully' : 'Couldn’t connect with these settings').waitFor();
 	return body.data;
 }
@@ -138,8 +140,8 @@ describe('the pack in n8n’s editor (chromium)', () => {
 	it('tests the Azure AD credential: success, then the plain-words message for a wrong secret', () =>
 		step('credential', async () => {
 			const ndv = await editor.openNode('Azure AD Verify');
-			await ndv.getByTestId('credential-edit-button').click();
 			const modal = editor.page.getByTestId('editCredential-modal');
+			await editor.clickUntilVisible(ndv.getByTestId('credential-edit-button'), modal);
 			const secret = modal.getByTestId('parameter-input-clientSecret').locator('input');
 			await secret.waitFor();
 			// n8n tests the credential when the modal opens; its Test button then reads "Retry".
@@ -212,7 +214,7 @@ describe('the pack in n8n’s editor (chromium)', () => {
 			await expectNoParameterIssues(work);
 
 			await editor.choose(ndv.getByTestId('parameter-input-mode'), 'Preview Mapping');
-			await ndv.getByTestId('rlc-input').click();
+			await editor.clickUntilVisible(ndv.getByTestId('rlc-input'), editor.page.getByTestId('rlc-search'));
 			// The first name finds everyone called so; the rest of the name narrows it to the user.
 			const firstName = PREVIEW_USER.givenName!;
 			await editor.page.keyboard.type(firstName, { delay: 50 });

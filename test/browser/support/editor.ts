@@ -85,8 +85,8 @@ export class Editor {
 	/** Double-clicks the node on the canvas and returns its panel (NDV). */
 	async openNode(name: string): Promise<Locator> {
 		await this.closeNode();
-		await this.canvasNode(name).dblclick();
 		const ndv = this.page.getByTestId('ndv');
+		await this.clickUntilVisible(this.canvasNode(name), ndv, { double: true });
 		await ndv.getByTestId('node-parameters').waitFor();
 		return ndv;
 	}
@@ -119,10 +119,29 @@ export class Editor {
 	/** Opens a select / multi-select parameter and returns its option headlines once they loaded. */
 	async openDropdown(parameter: Locator): Promise<string[]> {
 		// A dropdown just closed may still be fading out; its options must not be read as these.
-		await ui.count(this.page.locator('.el-select-dropdown:visible'), 0);
-		await parameter.locator('.el-select').first().click();
+		const open = this.page.locator('.el-select-dropdown:visible');
+		await ui.count(open, 0);
+		// A dropdown still loading its options already shows; its options follow.
+		await this.clickUntilVisible(parameter.locator('.el-select').first(), open.first());
 		await this.visibleOptions().first().waitFor();
 		return this.visibleOptions().evaluateAll((items) => items.map((item) => (item.querySelector('.option-headline') ?? item).textContent?.trim() ?? ''));
+	}
+
+	/**
+	 * Clicks `target` until `shown` is visible: on a loaded machine a click on a control that has
+	 * just been rendered can be lost. No second click once `shown` is there (it would close it).
+	 */
+	async clickUntilVisible(target: Locator, shown: Locator, options: { double?: boolean } = {}): Promise<void> {
+		await eventually(
+			async () => {
+				if (!(await shown.isVisible())) await (options.double ? target.dblclick() : target.click());
+				return shown.waitFor({ timeout: 3_000 }).then(
+					() => true,
+					() => false,
+				);
+			},
+			(visible) => same(visible, true, `${shown} did not show after clicking ${target}`),
+		);
 	}
 
 	/** Picks the option whose headline is exactly `label` in the open dropdown. */
@@ -162,7 +181,7 @@ export class Editor {
 }
 
 /**
- * Retries `read` until `check` (jest expectations) passes, the way Playwright's web-first
+ * Retries `read` until `check` (jest expectations, or anything that throws) passes, the way Playwright's web-first
  * assertions wait for the UI; after `timeoutMs` throws check's last failure.
  */
 export async function eventually<T>(read: () => Promise<T>, check: (value: T) => void, timeoutMs = UI_TIMEOUT_MS): Promise<T> {
@@ -179,15 +198,26 @@ export async function eventually<T>(read: () => Promise<T>, check: (value: T) =>
 	}
 }
 
-/** Waiting assertions on locators (jest's expect has none; @playwright/test is not used). */
+function same<T>(actual: T, expected: T, what: string): void {
+	if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+/**
+ * Waiting assertions on locators (jest's expect has none and @playwright/test is not used; plain
+ * errors, so scripts outside jest can use them too).
+ */
 export const ui = {
 	/** The element's text contains `expected`. */
-	hasText: (locator: Locator, expected: string | RegExp) => eventually(() => locator.innerText(), (text) => expect(text).toMatch(expected)),
+	hasText: (locator: Locator, expected: string | RegExp) =>
+		eventually(
+			() => locator.innerText(),
+			(text) => same(typeof expected === 'string' ? text.includes(expected) : expected.test(text), true, `text of ${locator} should contain ${expected}; it is ${JSON.stringify(text)}`),
+		),
 	/** The element's text, trimmed, is `expected`. */
-	isText: (locator: Locator, expected: string) => eventually(async () => (await locator.innerText()).trim(), (text) => expect(text).toBe(expected)),
+	isText: (locator: Locator, expected: string) => eventually(async () => (await locator.innerText()).trim(), (text) => same(text, expected, `text of ${locator}`)),
 	/** The input's value is `expected`. */
-	hasValue: (locator: Locator, expected: string) => eventually(() => locator.inputValue(), (value) => expect(value).toBe(expected)),
-	count: (locator: Locator, expected: number) => eventually(() => locator.count(), (count) => expect(count).toBe(expected)),
+	hasValue: (locator: Locator, expected: string) => eventually(() => locator.inputValue(), (value) => same(value, expected, `value of ${locator}`)),
+	count: (locator: Locator, expected: number) => eventually(() => locator.count(), (count) => same(count, expected, `number of ${locator}`)),
 	/** The trimmed texts of every match, once `check` accepts them. */
 	texts: (locator: Locator, check: (texts: string[]) => void) => eventually(async () => (await locator.allInnerTexts()).map((text) => text.trim()), check),
 };
