@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureRuntime, type CredentialJson } from '../test/e2e/support/n8n';
-import { packThePack, readWorkflow, startSandbox, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TICKET_WEBHOOK_KEY, TICKET_WORKFLOW } from '../test/e2e/support/sandbox';
+import { packThePack, serveShippedWorkflows, startSandbox, SYNC_WEBHOOK_KEY, TICKET_WEBHOOK_KEY } from '../test/e2e/support/sandbox';
 
 const PORT = Number(process.env.N8N_SANDBOX_PORT ?? 5678);
 const SESSION_DIR = resolve(__dirname, '..', '.sandbox');
@@ -43,12 +43,7 @@ async function main(): Promise<void> {
 	const sandbox = await startSandbox({ tarball: packThePack() });
 	const real = realCredentials();
 	if (real.replace.length > 0) await sandbox.n8n.importCredentials(real.replace);
-	const syncId = await sandbox.n8n.importWorkflow(readWorkflow(SYNC_WORKFLOW));
-	const ticketId = await sandbox.n8n.importWorkflow(readWorkflow(TICKET_WORKFLOW));
-	await sandbox.n8n.activate(syncId);
-	await sandbox.n8n.activate(ticketId);
-	await sandbox.n8n.start(PORT);
-	await sandbox.n8n.waitForWebhook('azure-ad-sync/run');
+	const { syncId } = await serveShippedWorkflows(sandbox.n8n, PORT);
 
 	mkdirSync(SESSION_DIR, { recursive: true });
 	const session = {

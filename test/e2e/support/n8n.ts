@@ -12,6 +12,7 @@
  *   await n8n.activate(webhookWorkflowId);           // publish; takes effect at (re)start
  *   await n8n.start();                               // `n8n start` on 127.0.0.1, random port
  *   await n8n.waitForWebhook('my-path');             // production webhook registered
+ *   await n8n.setupOwner({ email, firstName, lastName, password });   // the editor's first user
  *   await fetch(n8n.webhookUrl('my-path'), ...);
  *   await n8n.dispose();                             // stop the server, delete the user folder
  *
@@ -20,8 +21,8 @@
  * run `start(undefined, { command: 'worker', args: ['--concurrency=1'] })`; `kill()` simulates a crash.
  *
  * Exports: ensureRuntime, N8nRuntime, N8nInstance, N8nInstanceOptions, StartOptions, ExecutionResult,
- * WorkflowJson, CredentialJson, parseExecutionJson, nodeOutput, executionError, executionSucceeded,
- * freePort, N8N_VERSION.
+ * WorkflowJson, CredentialJson, N8nOwner, parseExecutionJson, nodeOutput, executionError,
+ * executionSucceeded, freePort, N8N_VERSION.
  *
  * Every child process runs the cached Node 24 binary with a bounded timeout, in its own process
  * group so a stop or timeout kills n8n's task-runner children too, and fails with the tail of its
@@ -114,6 +115,15 @@ export interface N8nInstanceOptions {
 	 * instead of a new one; dispose() then leaves it to its owner.
 	 */
 	userFolder?: string;
+}
+
+/** The instance owner, the account the editor signs in with. */
+export interface N8nOwner {
+	email: string;
+	firstName: string;
+	lastName: string;
+	/** n8n asks for 8+ characters with a number and a capital letter. */
+	password: string;
 }
 
 export interface StartOptions {
@@ -454,6 +464,26 @@ export class N8nInstance {
 			},
 			timeoutMs,
 		);
+	}
+
+	/**
+	 * Creates the owner account through the REST call n8n's set-up screen makes, so the editor
+	 * opens on its sign-in page. `n8n start` answers /healthz some seconds before it registers the
+	 * REST routes, so a 404 is retried.
+	 */
+	async setupOwner(owner: N8nOwner, timeoutMs = 60_000): Promise<void> {
+		let answer = '';
+		await this.waitFor(
+			'owner set-up',
+			async () => {
+				const response = await fetch(`${this.baseUrl}/rest/owner/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(owner) });
+				if (response.status === 404) return false;
+				answer = `${response.status} ${(await response.text()).slice(0, 300)}`;
+				return true;
+			},
+			timeoutMs,
+		);
+		if (!answer.startsWith('200')) throw new Error(`n8n refused the owner set-up: ${answer}`);
 	}
 
 	private async waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -69,6 +69,20 @@ export function credentialsFor(microsoft: MicrosoftStandIn, freshservice: Freshs
 	];
 }
 
+/**
+ * What `npm run main` does once the sandbox is up: imports both shipped workflows, publishes them,
+ * starts n8n (on `port`, or a free one) and waits until the sync webhook is registered.
+ */
+export async function serveShippedWorkflows(n8n: N8nInstance, port?: number): Promise<{ syncId: string; ticketId: string }> {
+	const syncId = await n8n.importWorkflow(readWorkflow(SYNC_WORKFLOW));
+	const ticketId = await n8n.importWorkflow(readWorkflow(TICKET_WORKFLOW));
+	await n8n.activate(syncId);
+	await n8n.activate(ticketId);
+	await n8n.start(port);
+	await n8n.waitForWebhook('azure-ad-sync/run');
+	return { syncId, ticketId };
+}
+
 /** `n8n`: options of the n8n instance, e.g. queue-mode `env` (merged over the sandbox's own). */
 export async function startSandbox(options: { users?: SeedUser[]; tarball: string; n8n?: N8nInstanceOptions; freshservice?: Partial<FreshserviceStandInOptions> }): Promise<Sandbox> {
 	const tls = createTestTls();
