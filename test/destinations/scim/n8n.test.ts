@@ -7,6 +7,7 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	Workflow,
+	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INode,
 	type INodeTypes,
@@ -170,7 +171,7 @@ describe('SCIM API credential test', () => {
 		expect(evaluate(type.test.request.baseURL as string, { baseUrl: ' http://127.0.0.1:9443/scim/v2/Users/ ' })).toBe('http://127.0.0.1:9443/scim/v2');
 		expect(type.test.request).toMatchObject({ url: '/ServiceProviderConfig' });
 		const authorization = type.authenticate.properties.headers?.Authorization as string;
-		for (const data of [{ authentication: 'bearer', token: 'FAKE-t' }, { authentication: 'basic', user: 'u', password: 'p' }]) {
+		for (const data of [{ authentication: 'bearer', token: 'FAKE-t' }, { authentication: 'basic', user: 'u', password: 'p' }] as ICredentialDataDecryptedObject[]) {
 			expect(evaluate(authorization, data)).toBe(scimAuthHeaders(data).authorization);
 		}
 	});
