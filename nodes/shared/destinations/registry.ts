@@ -15,12 +15,14 @@
 import type { DestinationDescriptor } from '../n8n/destinationDescriptor';
 import { freshserviceDestination } from './freshservice/n8n';
 import { genericRestDestination } from './genericRest/n8n';
+import { scimDestination } from './scim/n8n';
 import { servicenowDestination } from './servicenow/n8n';
 
 export const DESTINATIONS = {
 	freshservice: freshserviceDestination,
 	genericRest: genericRestDestination,
 	servicenow: servicenowDestination,
+	scim: scimDestination,
 } satisfies Record<string, DestinationDescriptor>;
 
 export type DestinationKind = keyof typeof DESTINATIONS;
