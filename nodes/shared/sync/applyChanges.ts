@@ -8,10 +8,10 @@
 import type { RequesterDestination } from '../destinations/types';
 import type { SsoKeyKind } from '../requester/model';
 import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
-import { runRequesterSync, type SyncInput, type SyncProgress, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
+import { runRequesterSync, type SyncInput, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
 import { freshestRecords, rememberRecords, withSyncLock } from './lock';
 import type { SafeguardSettings, SafeguardVerdict } from './plan';
-import { describeDuration, describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics } from './stats';
+import { describeDuration, describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics, type SyncProgress } from './stats';
 import type { SyncHost, SyncStore } from './store';
 
 /** Which outcomes the report lists: changes and failures, every user, or none. */

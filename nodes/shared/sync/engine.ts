@@ -10,11 +10,12 @@ import { DestinationValidationError } from '../destinations/types';
 import { HttpError } from '../http/errors';
 import type { Requester } from '../requester/model';
 import { mapWithConcurrency } from './concurrency';
+import { WriteGate, type RunBounds } from './writeGate';
 import { recordResolver, type RecordLookup } from './lookup';
 import { managersFirst } from './managers';
 import { checkSafeguard, planRemoval, planRequester, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
 import { clearFailure, listUnsynced, recordFailure, type FailureStage, type RemovalReason, type UnsyncedRegistry } from './registry';
-import { accumulate, emptyCounts, totalSynced, type CumulativeStatistics, type RunStatistics } from './stats';
+import { accumulate, emptyCounts, totalSynced, type CumulativeStatistics, type RunStatistics, type SyncProgress } from './stats';
 
 export interface MappedUser {
 	requester: Requester;
@@ -57,20 +58,6 @@ export interface SyncRecords {
 	progress?: SyncProgress;
 }
 
-export interface SyncProgress {
-	/** Whether users are still left for a next run. */
-	unfinished: boolean;
-	/** Requesters this sync manages / users in scope so far (managed + left + unsynced). */
-	done: number;
-	total: number;
-	/** Writes per minute the last run achieved. */
-	writesPerMinute: number;
-	/** Sync time still needed at that rate, in minutes, and in words. */
-	etaMinutes: number | null;
-	eta: string | null;
-	updatedAt: string;
-}
-
 export interface SyncOptions {
 	dryRun: boolean;
 	safeguard: SafeguardSettings;
@@ -82,7 +69,7 @@ export interface SyncOptions {
 	 * (the ones in flight finish). The users left are `deferred`: not written, not unsynced; the next
 	 * run plans them again from what the destination holds, so no acknowledged write is repeated.
 	 */
-	bounds?: { maxWrites?: number; deadline?: Date };
+	bounds?: RunBounds;
 	/** Told after every `progressEvery` writes (default 500), so a long run shows movement in the log. */
 	onProgress?: (writes: number) => void;
 	progressEvery?: number;
@@ -141,19 +128,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	};
 	const counts = emptyCounts();
 	const stamp = () => now().toISOString();
-	let writesStarted = 0;
-	let stoppedBy: string | undefined;
-	/** Whether one more write may start under the run's bounds; once one is refused, none is. */
-	const mayWrite = (): boolean => {
-		if (stoppedBy) return false;
-		const { maxWrites, deadline } = options.bounds ?? {};
-		if (maxWrites !== undefined && maxWrites > 0 && writesStarted >= maxWrites) stoppedBy = `Max Writes Per Run (${maxWrites}) reached`;
-		else if (deadline && now().getTime() >= deadline.getTime()) stoppedBy = `Max Run Time reached at ${deadline.toISOString()}`;
-		if (stoppedBy) return false;
-		writesStarted++;
-		if (options.onProgress && writesStarted % (options.progressEvery ?? 500) === 0) options.onProgress(writesStarted);
-		return true;
-	};
+	const gate = new WriteGate(options.bounds, now, options.onProgress, options.progressEvery);
 
 	const { mapped, removed } = withRetries(input, records.unsynced);
 	const outcomes: UserOutcome[] = [];
@@ -224,9 +199,9 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 
 	async function applyTask(task: Task): Promise<void> {
 		const { outcome } = task;
-		if (['create', 'update', 'reactivate', 'deactivate'].includes(outcome.action) && !mayWrite()) {
+		if (['create', 'update', 'reactivate', 'deactivate'].includes(outcome.action) && !gate.mayWrite()) {
 			outcome.status = 'deferred';
-			outcome.reason = `${stoppedBy}: left for the next run`;
+			outcome.reason = `${gate.stoppedBy}: left for the next run`;
 			return;
 		}
 		try {
@@ -319,8 +294,8 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			task.outcome.manager = { status: 'unchanged', managerId };
 			return;
 		}
-		if (!mayWrite()) {
-			task.outcome.manager = { status: 'deferred', managerId, message: `${stoppedBy}: linked by the next run` };
+		if (!gate.mayWrite()) {
+			task.outcome.manager = { status: 'deferred', managerId, message: `${gate.stoppedBy}: linked by the next run` };
 			return;
 		}
 		try {
@@ -359,7 +334,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		records.lastRun = run;
 		records.stats = accumulate(records.stats, run, listUnsynced(records.unsynced).length);
 		const deferred = tasks.filter((t) => t.outcome.status === 'deferred').length;
-		return { outcomes, run, safeguard, records, writes: writesStarted, ...(stoppedBy ? { partial: { deferred, reason: stoppedBy } } : {}) };
+		return { outcomes, run, safeguard, records, writes: gate.writes, ...(gate.stoppedBy ? { partial: { deferred, reason: gate.stoppedBy } } : {}) };
 	}
 }
 

@@ -35,6 +35,20 @@ export interface CumulativeStatistics extends RunCounts {
 	currentlyUnsynced: number;
 }
 
+export interface SyncProgress {
+	/** Whether users are still left for a next run. */
+	unfinished: boolean;
+	/** Requesters this sync manages / users in scope so far (managed + left + unsynced). */
+	done: number;
+	total: number;
+	/** Writes per minute the last run achieved. */
+	writesPerMinute: number;
+	/** Sync time still needed at that rate, in minutes, and in words. */
+	etaMinutes: number | null;
+	eta: string | null;
+	updatedAt: string;
+}
+
 export function emptyCounts(): RunCounts {
 	return { created: 0, updated: 0, unchanged: 0, deactivated: 0, reactivated: 0, managersLinked: 0, failed: 0, blocked: 0 };
 }
