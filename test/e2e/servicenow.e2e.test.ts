@@ -31,7 +31,8 @@ let workflowId: string;
 function serviceNowWorkflow(): WorkflowJson {
 	const workflow = readWorkflow(SYNC_WORKFLOW);
 	const upsert = (workflow.nodes as Array<{ name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> }>).find((node) => node.name === 'Upsert Requester')!;
-	const { freshserviceCustomFields: _freshservice, ...parameters } = upsert.parameters;
+	const parameters = { ...upsert.parameters };
+	delete parameters.freshserviceCustomFields;
 	upsert.parameters = { ...parameters, destination: 'servicenow', servicenowAzureObjectIdField: OBJECT_ID_COLUMN };
 	upsert.credentials = { serviceNowApi: CREDENTIAL };
 	return { ...workflow, id: 'aadSyncServiceNowWf1', name: `${workflow.name} (ServiceNow)` };
