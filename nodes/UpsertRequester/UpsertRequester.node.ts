@@ -35,7 +35,7 @@ export class UpsertRequester implements INodeType {
 		version: 1,
 		subtitle: '={{$parameter["dryRun"] ? "Dry run: " : ""}}{{$parameter["destination"]}}',
 		description:
-			'Creates, updates, deactivates or reactivates requesters in the ITSM from mapped Azure AD users, writing only changed fields, and keeps sync statistics and the unsynced list',
+			'Creates, updates, deactivates or reactivates requesters in the ITSM from mapped Azure AD users, writing only changed fields, and keeps sync statistics and the unsynced list. Not an AI tool: it needs a whole run of mapped users on its two inputs.',
 		defaults: { name: 'Upsert Requester' },
 		// Not an AI tool (it needs two inputs and a whole run's users); n8n's type has no `false`, and its lint wants the key present.
 		usableAsTool: undefined,
