@@ -13,7 +13,7 @@ export interface ServiceFieldError {
 }
 
 /** A text answer longer than this is not a status line: it is described, not quoted. */
-export const MAX_QUOTED_TEXT_LENGTH = 200;
+const MAX_QUOTED_TEXT_LENGTH = 200;
 /** Markup, line breaks, control and invisible format characters: a page, not a one-line reason. */
 const NOT_A_PLAIN_LINE = /[<\p{Cc}\p{Cf}\u2028\u2029]/u;
 const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
