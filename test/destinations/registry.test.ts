@@ -3,6 +3,8 @@
  * gets its selector option, its credential (shown only for it, in package.json), its parameters
  * (shown only for it), its methods, and is built by buildDestination from its credential, its
  * parameters and the shared Destination Options. Runs inside n8n's engine through a probe node.
+ * The shipped sync workflow's note on switching the destination names every entry, its credential
+ * and its own options, so it cannot go stale when a destination is added or changed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,14 +61,26 @@ const node = { typeVersion: 1 };
 const shown = (parameters: INodeParameters, entry: Parameters<typeof NodeHelpers.displayParameter>[1]) =>
 	NodeHelpers.displayParameter(parameters, entry, node, probe.description);
 
-/** Every credential type class in credentials/, by its n8n name, with its file name. */
-async function credentialFiles(): Promise<Map<string, string>> {
-	const files = new Map<string, string>();
+/** Every credential type class in credentials/, by its n8n name, with its file name and the name n8n shows. */
+async function credentialFiles(): Promise<Map<string, { file: string; displayName: string }>> {
+	const files = new Map<string, { file: string; displayName: string }>();
 	for (const file of readdirSync(join(ROOT, 'credentials')).filter((name) => name.endsWith('.credentials.ts'))) {
 		const module = (await import(join(ROOT, 'credentials', file))) as Record<string, new () => ICredentialType>;
-		for (const Type of Object.values(module)) files.set(new Type().name, file.replace(/\.ts$/, ''));
+		for (const Type of Object.values(module)) {
+			const credential = new Type();
+			files.set(credential.name, { file: file.replace(/\.ts$/, ''), displayName: credential.displayName });
+		}
 	}
 	return files;
+}
+
+/** The shipped sync workflow's sticky note on switching Upsert Requester's destination, line by line. */
+function switchNoteLines(): string[] {
+	const workflow = JSON.parse(readFileSync(join(ROOT, 'workflows', 'azure-ad-requester-sync.json'), 'utf8')) as { nodes: Array<{ type: string; parameters: { content?: string } }> };
+	const notes = workflow.nodes.filter((node) => node.type === 'n8n-nodes-base.stickyNote').map((node) => node.parameters.content ?? '');
+	const note = notes.find((content) => content.startsWith('## Switch the destination'));
+	expect(note).toBeDefined();
+	return note!.split('\n');
 }
 
 const stub = (label: string): RequesterDestination => ({ label }) as unknown as RequesterDestination;
@@ -94,6 +108,11 @@ describe('the registry', () => {
 		expect(new Set(loaders).size).toBe(loaders.length);
 		expect(Object.keys(destinationMethods.credentialTest).sort()).toEqual([...tests].sort());
 		expect(Object.keys(destinationMethods.loadOptions).sort()).toEqual([...loaders].sort());
+	});
+
+	it("is listed, destination by destination, in the shipped sync workflow's switch note and nothing else is", () => {
+		const listed = switchNoteLines().flatMap((line) => /^- \*\*(.+?)\*\*/.exec(line)?.[1] ?? []);
+		expect(listed.sort()).toEqual(entries.map(([, descriptor]) => descriptor.label).sort());
 	});
 
 	it('shows the shared Destination Options for every destination, last', () => {
@@ -126,7 +145,17 @@ describe.each(entries)('registry entry %s', (kind, descriptor) => {
 		const file = (await credentialFiles()).get(descriptor.credential);
 		expect(file).toBeDefined();
 		const pack = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { n8n: { credentials: string[] } };
-		expect(pack.n8n.credentials).toContain(`dist/credentials/${file}.js`);
+		expect(pack.n8n.credentials).toContain(`dist/credentials/${file!.file}.js`);
+	});
+
+	it("has a line in the shipped sync workflow's switch note naming it, its credential and its own options", async () => {
+		const lines = switchNoteLines();
+		expect(lines.join('\n')).toMatch(/\*\*Upsert Requester\*\*.*\*\*Destination\*\*/);
+		const line = lines.find((text) => text.startsWith(`- **${descriptor.label}**`));
+		expect(line).toBeDefined();
+		const credential = (await credentialFiles()).get(descriptor.credential);
+		expect(line).toContain(`credential **${credential!.displayName}**`);
+		for (const option of [...descriptor.properties, ...(descriptor.options ?? [])]) expect(line).toContain(`*${option.displayName}*`);
 	});
 
 	it('contributes its parameters, shown only for it and otherwise unchanged', () => {

@@ -3,12 +3,34 @@
  * request id: never request headers, bodies we sent, tokens or secrets. The response body itself
  * is not kept (a service may echo what we sent); only what the error reader took from it.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** One field-level reason a service gave for refusing a write. */
 export interface ServiceFieldError {
 	field: string;
 	message: string;
 	code?: string;
+}
+
+/** A text answer longer than this is not a status line: it is described, not quoted. */
+const MAX_QUOTED_TEXT_LENGTH = 200;
+/** Markup, line breaks, control and invisible format characters: a page, not a one-line reason. */
+const NOT_A_PLAIN_LINE = /[<\p{Cc}\p{Cf}\u2028\u2029]/u;
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
+
+/**
+ * The service message of an error answer that is not JSON. A short plain line ("Bad gateway",
+ * "Service Unavailable") is quoted; anything else (an HTML error page, a proxy's page, a
+ * hibernating instance) may echo what we sent, so it is only described by its type and size.
+ * Every error reader uses this for text bodies; undefined when there is no text body.
+ */
+export function textBodyMessage(body: unknown, headers: IncomingHttpHeaders): string | undefined {
+	if (typeof body !== 'string' || body.trim() === '') return undefined;
+	const line = body.trim();
+	if (line.length <= MAX_QUOTED_TEXT_LENGTH && !NOT_A_PLAIN_LINE.test(line)) return line;
+	const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+	const type = MEDIA_TYPE.test(mediaType) ? mediaType : 'no content type';
+	return `non-JSON answer (${type}, ${Buffer.byteLength(body, 'utf8').toLocaleString('en-US')} bytes)`;
 }
 
 export class HttpError extends Error {

@@ -4,7 +4,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpError, NetworkError, ResponseTooLargeError, type ServiceFieldError } from './errors';
+import { HttpError, NetworkError, ResponseTooLargeError, textBodyMessage, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
 import { RateBudget, rateBudgetFor, type RateBudgetOptions } from './rateBudget';
 import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
@@ -187,7 +187,7 @@ const readGenericError: ErrorBodyReader = (body, headers) => {
 		const code = [record.code, record.error].find((v) => typeof v === 'string');
 		return { code: code as string | undefined, message: message as string | undefined, requestId };
 	}
-	return { message: typeof body === 'string' && body.length > 0 ? body.slice(0, 300) : undefined, requestId };
+	return { message: textBodyMessage(body, headers), requestId };
 };
 
 export function headerValue(headers: http.IncomingHttpHeaders, name: string): string | undefined {

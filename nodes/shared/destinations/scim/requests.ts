@@ -3,7 +3,7 @@
  * with Retry-After), SCIM's error shape `{ status, scimType, detail }` read into the HttpError's
  * code and message, list paging with startIndex/count, and refused writes as field-level reasons.
  */
-import { HttpError } from '../../http/errors';
+import { HttpError, textBodyMessage } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
 import type { RetryPolicy } from '../../http/retry';
 import type { RequesterFieldId } from '../../requester/model';
@@ -19,7 +19,7 @@ export const readScimError: ErrorBodyReader = (body, headers) => {
 		const said = [detail, message].find((part): part is string => typeof part === 'string' && part.trim() !== '');
 		return { code: typeof scimType === 'string' && scimType ? scimType : undefined, message: said, requestId };
 	}
-	return { message: typeof body === 'string' && body ? body.slice(0, 300) : undefined, requestId };
+	return { message: textBodyMessage(body, headers), requestId };
 };
 
 export type RequestHooks = Pick<ScimOptions, 'onRetry' | 'sleep' | 'random'>;

@@ -5,7 +5,7 @@
  * headers handed on.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError } from '../../http/errors';
+import { HttpError, textBodyMessage } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
 import type { RetryPolicy } from '../../http/retry';
 import { ServiceNowTokenClient } from './oauth';
@@ -23,7 +23,7 @@ export const readServiceNowError: ErrorBodyReader = (body, headers) => {
 		const said = [message, detail].filter((part): part is string => typeof part === 'string' && part.trim() !== '').map((part) => part.trim());
 		return { message: said.length > 0 ? said.join(': ') : undefined, requestId };
 	}
-	return { message: typeof body === 'string' && body ? body.slice(0, 300) : undefined, requestId };
+	return { message: textBodyMessage(body, headers), requestId };
 };
 
 /** X-RateLimit-Limit / -Reset (UNIX seconds) / -Rule, or undefined when no rule applied. */
