@@ -20,7 +20,6 @@ export interface PeerBudgetSettings {
 	users: number;
 	perWindow: number;
 	windowMs: number;
-	secondConsumerShare?: number;
 	latencyMs: number;
 	timeoutMs: number;
 	/** Switch on n8n's Retry On Fail on every HTTP Request node (off in the peer as shipped). */
@@ -31,7 +30,7 @@ export async function runPeerUnderBudget(settings: PeerBudgetSettings): Promise<
 	const runtime = ensureRuntime();
 	const tls = createTestTls();
 	const microsoft = await startBenchMicrosoft(tls, makeUsers(settings.users, { disabledRatio: 0 }), settings.latencyMs);
-	const budget = { perWindow: settings.perWindow, windowMs: settings.windowMs, secondConsumerShare: settings.secondConsumerShare };
+	const budget = { perWindow: settings.perWindow, windowMs: settings.windowMs };
 	const freshservice = await startBenchFreshservice(tls, settings.latencyMs, { budget });
 	const n8n = new N8nInstance({ runtime, env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
 	try {
@@ -40,7 +39,6 @@ export async function runPeerUnderBudget(settings: PeerBudgetSettings): Promise<
 		const workflow = retry ? withRetryOnFail(shipped, retry.tries, retry.waitMs) : shipped;
 		await n8n.importCredentials([peerCredential()]);
 		const workflowId = await n8n.importWorkflow(workflow);
-		const callsBefore = freshservice.requests.length;
 		// stdout to a file: a failed `n8n execute` logs the execution and exits at once, which cuts a
 		// pipe short at this size; a file keeps all of it.
 		const stdoutFile = join(n8n.userFolder, 'peer.stdout');
@@ -54,7 +52,7 @@ export async function runPeerUnderBudget(settings: PeerBudgetSettings): Promise<
 		});
 		const outcome = executionOutcome(parseExecutionJson(readFileSync(stdoutFile, 'utf8')));
 		if (figures.timedOut) outcome.status = `did not finish within ${Math.round(settings.timeoutMs / 60_000)} min`;
-		const calls = freshservice.requests.slice(callsBefore);
+		const calls = freshservice.requests;
 		const stats = freshservice.budget!;
 		const byMethod: Record<string, number> = {};
 		for (const call of calls) byMethod[call.method] = (byMethod[call.method] ?? 0) + 1;
