@@ -38,14 +38,13 @@ import type { FreshserviceStandIn } from '../test/destinations/freshservice/stan
 import { makeUsers, type MicrosoftStandIn, type SeedUser } from '../test/fixtures/standins/microsoft';
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type WorkflowJson } from '../test/e2e/support/n8n';
-import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, FRESHSERVICE_KEY, packThePack, readWorkflow, SYNC_WORKFLOW, TENANT_ID } from '../test/e2e/support/sandbox';
+import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, packThePack, readWorkflow, SYNC_WORKFLOW } from '../test/e2e/support/sandbox';
+import { peerCredential, peerWorkflow, PEER_WORKFLOW } from './peerWorkflow';
 import { startBenchFreshservice, startBenchMicrosoft } from './standins';
 import { changeOnePercent, latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
 
 const ROOT = resolve(__dirname, '..');
-const PEER_WORKFLOW = join(ROOT, 'bench', 'peer-sync.json');
 const ENTRA_WORKFLOW = join(ROOT, 'bench', 'peer-sync-entra.json');
-const PEER_CREDENTIAL_ID = 'peerFreshserviceBasic1';
 const ENTRA_CREDENTIAL_ID = 'peerEntraOAuth1';
 /** Handed to n8n's Entra credential as if a browser sign-in had produced it (see entraCredential). */
 const ENTRA_ACCESS_TOKEN = 'FAKE-bench-entra-access-token';
@@ -170,29 +169,6 @@ function oursWorkflow(): WorkflowJson {
 	return { ...workflow, settings: { ...workflow.settings, saveDataSuccessExecution: 'all' } };
 }
 
-/** A peer with its placeholder hosts, tenant and app pointed at the stand-ins. */
-function peerWorkflow(file: string, microsoft: MicrosoftStandIn, freshservice: FreshserviceStandIn): WorkflowJson {
-	const text = readFileSync(file, 'utf8')
-		.split('https://login.microsoftonline.com')
-		.join(microsoft.url)
-		.split('https://graph.microsoft.com')
-		.join(microsoft.url)
-		.split('https://yourdomain.freshservice.com')
-		.join(freshservice.url)
-		.split('YOUR-TENANT-ID')
-		.join(TENANT_ID)
-		.split('YOUR-CLIENT-ID')
-		.join(CLIENT_ID)
-		.split('YOUR-CLIENT-SECRET')
-		.join(CLIENT_SECRET);
-	const workflow = JSON.parse(text) as WorkflowJson;
-	return { ...workflow, settings: { ...workflow.settings, saveDataSuccessExecution: 'all' } };
-}
-
-function peerCredential(): CredentialJson {
-	return { id: PEER_CREDENTIAL_ID, name: 'Freshservice (Basic auth: API key as user)', type: 'httpBasicAuth', data: { user: FRESHSERVICE_KEY, password: 'X' } };
-}
-
 /**
  * n8n's Entra credential is delegated OAuth2 (authorization code, which needs a browser), so the
  * bench registers an access token with the stand-in and imports the credential as if the sign-in
@@ -229,7 +205,7 @@ async function setUp(settings: Settings, users: SeedUser[], tarball: string, ins
 	const runtime = ensureRuntime();
 	const tls = createTestTls();
 	const microsoft = await startBenchMicrosoft(tls, users, settings.graphLatencyMs);
-	const destination = () => startBenchFreshservice(tls, settings.destinationLatencyMs, settings.rateLimitPerMinute);
+	const destination = () => startBenchFreshservice(tls, settings.destinationLatencyMs, { rateLimitPerMinute: settings.rateLimitPerMinute });
 	const destinations: Partial<Record<Config, FreshserviceStandIn>> = {};
 	for (const config of settings.configs) destinations[config] = await destination();
 	const n8n = new N8nInstance({ runtime, env: { NODE_EXTRA_CA_CERTS: tls.caFile } });

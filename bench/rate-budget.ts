@@ -2,14 +2,19 @@
  * Rate budget benchmark (issue #23): a first sync through the real client (runRequesterSync +
  * FreshserviceDestination) against the Freshservice stand-in enforcing an account budget of 3,000
  * calls a minute, counted in 6 s windows of 300 (windows scaled down, the per-minute rate is real).
- * Three runs: paced with an 80 % share alone; paced beside a second consumer using 30 % of each
- * window; and the same load from a naive client (the same http layer with no rate budget, its
- * retry policy only), standing in for an HTTP Request node. Prints one JSON line per run.
+ * Runs (--configs, default paced,second,naive): `paced` with an 80 % share alone; `second`, paced
+ * beside a second consumer using 30 % of each window; `naive`, the same load from the same http
+ * layer with no rate budget (its retry policy only); `peer`, the HTTP Request peer workflow
+ * (bench/peer-sync.json as shipped) in real n8n 2.41.1 against the same budget (bench/rate-peer.ts);
+ * `peerRetry`, the same with n8n's Retry On Fail at its most (5 tries, 5 s apart) on every HTTP
+ * Request node.
+ * Prints one JSON line per run.
  *
- *   node scripts/run-ts.js bench/rate-budget.ts [--users 2400]
+ *   node scripts/run-ts.js bench/rate-budget.ts [--users 2400] [--configs paced,second,naive,peer]
  */
 import { forgetRateBudgets } from '../nodes/shared/http/rateBudget';
 import { firstSync, startBudgetedAccount } from '../test/destinations/freshservice/budgetedSync';
+import { runPeerUnderBudget } from './rate-peer';
 
 const PER_WINDOW = 300;
 const WINDOW_MS = 6000;
@@ -66,12 +71,28 @@ async function run(label: string, users: number, secondConsumerShare: number | u
 	}
 }
 
+/** Today's default runs; the peer runs (real n8n, about a minute of set-up each) are asked for by name. */
+const DEFAULT_CONFIGS = ['paced', 'second', 'naive'];
+const PEER_TIMEOUT_MS = 15 * 60_000;
+/** The most n8n's Retry On Fail allows: 5 tries, 5,000 ms apart. */
+const N8N_MOST_RETRIES = { tries: 5, waitMs: 5000 };
+
 async function main(): Promise<void> {
 	const users = argument('users', 2400);
+	const peer = { users, perWindow: PER_WINDOW, windowMs: WINDOW_MS, latencyMs: LATENCY_MS, timeoutMs: PEER_TIMEOUT_MS };
+	const runs: Record<string, () => Promise<void>> = {
+		paced: () => run('paced, alone', users, undefined, true),
+		second: () => run('paced, 30 % second consumer', users, 0.3, true),
+		naive: () => run('naive (no rate budget), alone', users, undefined, false),
+		peer: async () => print(JSON.stringify(await runPeerUnderBudget(peer))),
+		peerRetry: async () => print(JSON.stringify(await runPeerUnderBudget({ ...peer, retryOnFail: N8N_MOST_RETRIES }))),
+	};
+	const at = process.argv.indexOf('--configs');
+	const configs = at > 0 ? process.argv[at + 1].split(',').map((config) => config.trim()) : DEFAULT_CONFIGS;
+	const unknown = configs.filter((config) => !(config in runs));
+	if (unknown.length > 0) throw new Error(`--configs: '${unknown.join(', ')}' is not one of ${Object.keys(runs).join(', ')}`);
 	print(JSON.stringify({ budgetPerMinute: PER_MINUTE, window: `${PER_WINDOW} per ${WINDOW_MS / 1000} s`, share: SHARE, latencyMs: LATENCY_MS, date: new Date().toISOString() }));
-	await run('paced, alone', users, undefined, true);
-	await run('paced, 30 % second consumer', users, 0.3, true);
-	await run('naive (no rate budget), alone', users, undefined, false);
+	for (const config of configs) await runs[config]();
 }
 
 main().catch((error: unknown) => {
