@@ -4,6 +4,7 @@ import { GraphClient } from '../../nodes/shared/graph/client';
 import { buildConnection } from '../../nodes/shared/graph/connection';
 import { AzureSignInError, GraphError } from '../../nodes/shared/graph/errors';
 import { NetworkError } from '../../nodes/shared/http/errors';
+import { forgetRateBudgets } from '../../nodes/shared/http/rateBudget';
 import { makeSelfSignedCertificate } from '../support/certificates';
 import {
 	FAKE_CLIENT_ID,
@@ -16,12 +17,15 @@ import {
 	connectionReset,
 } from '../support/fakeTenant';
 
-const noSleep = { sleep: async () => undefined };
+// Retry waits are injected; the Graph budget's shared pause would wait out Retry-After in real time
+// (test/graph/rateBudget.test.ts covers it).
+const noSleep = { sleep: async () => undefined, rateBudget: { maxPauseMs: 0 } };
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
 	nock.cleanAll();
 	clearTokenCache();
+	forgetRateBudgets();
 });
 afterAll(() => nock.enableNetConnect());
 
