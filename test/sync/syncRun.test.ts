@@ -281,7 +281,7 @@ describe('one sync run over an in-memory store', () => {
 			pacedToPerMinute: 320,
 			requestsLastMinute: 2,
 			throttled: 0,
-			summary: '2 requests in the last minute, paced to 320 a minute (80 % of the 400 a minute the destination allows, less what others use); no "too many requests" answers this run',
+			summary: '2 requests in the last minute, paced to 320 a minute (80 % of the 400 a minute the destination allows, less what others use); no "too many requests" answers during this run',
 		});
 		expect(store.loadRecords('nightly').progress?.pacing).toEqual(first.summary.progress?.pacing);
 
@@ -289,7 +289,7 @@ describe('one sync run over an in-memory store', () => {
 		refuseNext = true;
 		const second = await applyChanges(host('run-2'), applyRequest((await read('run-2')).items), async () => destination);
 		expect(second.summary.progress).toMatchObject({ unfinished: false, pacing: { throttled: 1, pacedToPerMinute: 160, requestsLastMinute: 4 } });
-		expect(second.summary.progress?.pacing?.summary).toContain('1 "too many requests" answer this run');
+		expect(second.summary.progress?.pacing?.summary).toContain('1 "too many requests" answer during this run');
 
 		// A destination without a limiter (a first read again, bounded): progress, but no pacing figures.
 		store = new MemoryStore();

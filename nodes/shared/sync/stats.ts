@@ -64,7 +64,7 @@ export interface SyncPacing {
 	pacedToPerMinute: number | null;
 	/** Requests sent to the destination in the last minute of the run. */
 	requestsLastMinute: number;
-	/** Answers of the run that said "too many requests" (429, or 503 with Retry-After). */
+	/** Answers on the destination's budget that said "too many requests" (429, or 503 with Retry-After) while the run lasted. */
 	throttled: number;
 	/** The same in one sentence. */
 	summary: string;
@@ -142,7 +142,7 @@ export function describePacing(before: RateBudgetStats, after: RateBudgetStats):
 		pacedToPerMinute,
 		requestsLastMinute: after.lastMinute,
 		throttled,
-		summary: `${after.lastMinute} requests in the last minute, ${pace}; ${throttled === 0 ? 'no' : throttled} "too many requests" answer${throttled === 1 ? '' : 's'} this run`,
+		summary: `${after.lastMinute} requests in the last minute, ${pace}; ${throttled === 0 ? 'no' : throttled} "too many requests" answer${throttled === 1 ? '' : 's'} during this run`,
 	};
 }
 
