@@ -4,6 +4,7 @@ import { GraphClient } from '../../nodes/shared/graph/client';
 import { buildConnection } from '../../nodes/shared/graph/connection';
 import { AzureSignInError, GraphError } from '../../nodes/shared/graph/errors';
 import { NetworkError } from '../../nodes/shared/http/errors';
+import { forgetRateBudgets } from '../../nodes/shared/http/rateBudget';
 import { makeSelfSignedCertificate } from '../support/certificates';
 import {
 	FAKE_CLIENT_ID,
@@ -16,12 +17,15 @@ import {
 	connectionReset,
 } from '../support/fakeTenant';
 
-const noSleep = { sleep: async () => undefined };
+// Retry waits are injected; the Graph budget's shared pause would wait out Retry-After in real time
+// (its last tests cover it, with real timing).
+const noSleep = { sleep: async () => undefined, rateBudget: { maxPauseMs: 0 } };
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
 	nock.cleanAll();
 	clearTokenCache();
+	forgetRateBudgets();
 });
 afterAll(() => nock.enableNetConnect());
 
@@ -243,5 +247,70 @@ describe('GraphClient.paginate', () => {
 		nock(GRAPH).get('/v1.0/users').query(true).reply(200, { value: pageOf(0, 999), '@odata.nextLink': `${GRAPH}/v1.0/users?$skiptoken=p2` });
 		const users = await client().list('/users', { $top: 999 }, { limit: 5 });
 		expect(users).toHaveLength(5);
+	});
+});
+
+// Every GraphClient of one app in one tenant shares a budget: a 429 with Retry-After seen by one node
+// pauses the others' requests too (and halves the pace); another tenant is not paused, and sign-in
+// (MSAL, to the login host) is never held by the Graph budget.
+const OTHER_TENANT = '00000000-0000-4000-8000-0000000000b2';
+const RETRY_AFTER_S = 2;
+
+describe('the Graph budget, shared per app and tenant', () => {
+	it('a 429 on one request pauses a concurrent request of another node on the same tenant, not one of another tenant, nor sign-in', async () => {
+		nockTokenEndpoint({ times: 2 });
+		nockTokenEndpoint({ tenant: OTHER_TENANT });
+		const connection = buildConnection(fakeCredentialFields());
+		const other = new GraphClient(buildConnection(fakeCredentialFields({ tenantId: OTHER_TENANT })));
+		await other.token();
+
+		const arrivals: Record<string, number> = {};
+		const arrive = (name: string) => () => {
+			arrivals[name] = Date.now();
+			return [200, { id: name }] as [number, unknown];
+		};
+		nock(GRAPH).get('/v1.0/users/a').reply(429, { error: { code: 'TooManyRequests', message: 'Too many requests.' } }, { 'Retry-After': String(RETRY_AFTER_S) });
+		nock(GRAPH).get('/v1.0/users/a').reply(arrive('a-again'));
+		nock(GRAPH).get('/v1.0/users/b').reply(arrive('b'));
+		nock(GRAPH).get('/v1.0/users/c').reply(arrive('c'));
+
+		let concurrent: Promise<unknown> | undefined;
+		let throttledAt = 0;
+		let signedInAt = 0;
+		const second = new GraphClient(connection);
+		const first = new GraphClient(connection, {
+			// Told when the 429 is in: the other node and the other tenant ask now, and sign-in renews its token.
+			onRetry: () => {
+				throttledAt = Date.now();
+				concurrent = Promise.all([
+					second.request({ path: '/users/b' }),
+					other.request({ path: '/users/c' }),
+					second.token(true).then(() => (signedInAt = Date.now())),
+				]);
+			},
+		});
+		await second.token();
+
+		await first.request({ path: '/users/a' });
+		await concurrent;
+
+		expect(first.rateBudget).toBe(second.rateBudget);
+		expect(other.rateBudget).not.toBe(first.rateBudget);
+		// Generous margins: the machine is busy, and waiting longer is always allowed.
+		expect(arrivals.b - throttledAt).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 100);
+		expect(arrivals.c - throttledAt).toBeLessThan(RETRY_AFTER_S * 1000 - 500);
+		expect(signedInAt).toBeLessThan(arrivals.b);
+		expect(first.rateBudget.stats()).toMatchObject({ throttled: 1, backoff: 0.5, share: 1, ceilingPerMinute: undefined });
+		expect(other.rateBudget.stats()).toMatchObject({ throttled: 0, backoff: 1 });
+	});
+
+	it('slows nothing down before Graph throttles', async () => {
+		nockTokenEndpoint();
+		nock(GRAPH).get('/v1.0/users').times(20).reply(200, { value: [] });
+		const graph = new GraphClient(buildConnection(fakeCredentialFields()));
+		await graph.token();
+		await Promise.all(Array.from({ length: 20 }, () => graph.request({ path: '/users' })));
+		expect(graph.rateBudget.stats()).toMatchObject({ sent: 20, throttled: 0, waitedMs: expect.any(Number), targetPerMinute: undefined });
+		expect(graph.rateBudget.stats().waitedMs).toBeLessThan(20 * 50);
 	});
 });

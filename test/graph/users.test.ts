@@ -6,6 +6,7 @@ import { GraphError } from '../../nodes/shared/graph/errors';
 import { isCursorExpired, planDeltaRead, readUserChanges, readUsersSince, takeDeltaCursor } from '../../nodes/shared/graph/deltaRead';
 import { getUser, searchUsers, userAttributeCatalogue, userSearchFilter } from '../../nodes/shared/graph/directory';
 import { listUsers, planFullRead } from '../../nodes/shared/graph/fullRead';
+import { forgetRateBudgets } from '../../nodes/shared/http/rateBudget';
 import { FILTERABLE_USER_ATTRIBUTES, needsAdvancedQuery, scopeKeyFor, type UserScope } from '../../nodes/shared/graph/userScope';
 import { MANAGER_EXPAND, UserQueryError, parseAttributeList, selectionFromAttributes, type GraphUserRecord, type UserSelection } from '../../nodes/shared/graph/userSelection';
 import type { UserChange } from '../../nodes/shared/sync/types';
@@ -132,6 +133,8 @@ beforeEach(() => {
 afterEach(() => {
 	nock.cleanAll();
 	clearTokenCache();
+	// A 429 halves the tenant's Graph pace; each test starts at full pace.
+	forgetRateBudgets();
 });
 afterAll(() => nock.enableNetConnect());
 

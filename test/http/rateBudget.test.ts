@@ -313,9 +313,15 @@ describe('back-off and recovery', () => {
 		expect(stats.pausedUntil).toBeLessThanOrEqual(at.getTime());
 	});
 
-	test('a long Retry-After is capped by maxPauseMs', () => {
+	test('a long Retry-After is capped by maxPauseMs, with or without a learned window', () => {
 		const budget = new RateBudget('cap', { maxPauseMs: 5000 });
 		budget.observe({ status: 429, headers: { 'retry-after': '3600' } });
 		expect(budget.stats().pausedUntil).toBeLessThanOrEqual(Date.now() + 5000);
+
+		// ServiceNow's hourly rule: the window counts as spent for the capped pause, not for the hour.
+		const hourly = new RateBudget('cap-hourly', { maxPauseMs: 5000, windowMs: 3_600_000 });
+		hourly.observe({ status: 200, headers: { 'x-ratelimit-limit': '6000', 'x-ratelimit-remaining': '10' } });
+		hourly.observe({ status: 429, headers: { 'x-ratelimit-limit': '6000', 'retry-after': '3600' } });
+		expect(hourly.stats().pausedUntil).toBeLessThanOrEqual(Date.now() + 5000);
 	});
 });

@@ -4,6 +4,7 @@
  */
 import type { GraphClient, GraphPage } from '../../nodes/shared/graph/client';
 import type { UserSelection } from '../../nodes/shared/graph/userSelection';
+import { RateBudget } from '../../nodes/shared/http/rateBudget';
 import { DEFAULT_MAPPING } from '../../nodes/shared/requester';
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import { applyChanges, type ApplyRequest } from '../../nodes/shared/sync/applyChanges';
@@ -252,6 +253,49 @@ describe('one sync run over an in-memory store', () => {
 		const caughtUp = await applyChanges(host('run-4'), applyRequest([]), async () => destination);
 		expect(caughtUp.summary.progress).toBeNull();
 		expect(store.loadRecords('nightly').progress).toBeUndefined();
+	});
+
+	it("a paced destination's progress carries the rate against its budget: learned budget, share, pace, last minute, 429s of the run", async () => {
+		directory.users = [1, 2, 3].map((n) => person(n));
+		const budget = new RateBudget('memory-destination', { share: 0.8 });
+		const destination = Object.assign(new MemoryDestination(), { rateBudget: budget });
+		let remaining = 400;
+		let refuseNext = false;
+		const create = destination.create.bind(destination);
+		// Each create is one request answered with Freshservice's budget headers (400 a minute).
+		destination.create = async (requester, options) => {
+			if (refuseNext) {
+				refuseNext = false;
+				await budget.run(async () => ({ status: 429, headers: { 'retry-after': '0' } }));
+			}
+			remaining -= 1;
+			await budget.run(async () => ({ status: 200, headers: { 'x-ratelimit-total': '400', 'x-ratelimit-remaining': String(remaining) } }));
+			return await create(requester, options);
+		};
+
+		const first = await applyChanges(host('run-1'), { ...applyRequest((await read('run-1')).items), maxWritesPerRun: 2 }, async () => destination);
+		expect(first.summary.progress?.pacing).toEqual({
+			budgetPerMinute: 400,
+			sharePercent: 80,
+			maxRequestsPerMinute: null,
+			pacedToPerMinute: 320,
+			requestsLastMinute: 2,
+			throttled: 0,
+			summary: '2 requests in the last minute, paced to 320 a minute (80 % of the 400 a minute the destination allows, less what others use); no "too many requests" answers during this run',
+		});
+		expect(store.loadRecords('nightly').progress?.pacing).toEqual(first.summary.progress?.pacing);
+
+		// The run that finishes meets one 429: counted for this run, and the pace halved.
+		refuseNext = true;
+		const second = await applyChanges(host('run-2'), applyRequest((await read('run-2')).items), async () => destination);
+		expect(second.summary.progress).toMatchObject({ unfinished: false, pacing: { throttled: 1, pacedToPerMinute: 160, requestsLastMinute: 4 } });
+		expect(second.summary.progress?.pacing?.summary).toContain('1 "too many requests" answer during this run');
+
+		// A destination without a limiter (a first read again, bounded): progress, but no pacing figures.
+		store = new MemoryStore();
+		const unpaced = await applyChanges(host('run-4'), { ...applyRequest((await read('run-4')).items), maxWritesPerRun: 1 }, async () => new MemoryDestination());
+		expect(unpaced.summary.progress).toMatchObject({ unfinished: true });
+		expect(unpaced.summary.progress).not.toHaveProperty('pacing');
 	});
 
 	it('Max Run Time stops starting writes once the run has lasted that long', async () => {

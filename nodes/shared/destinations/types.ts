@@ -3,6 +3,7 @@
  * system; the sync engine and the nodes only ever see this interface, so adding a system never
  * touches them.
  */
+import type { RateBudget } from '../http/rateBudget';
 import type { MappedRequesterFields, Requester, RequesterFieldId, SsoKey } from '../requester/model';
 
 /** A requester as the destination holds it, read back in canonical field names for diffing. */
@@ -48,6 +49,8 @@ export interface RequesterDestination {
 	readonly capabilities: DestinationCapabilities;
 	/** Canonical fields the destination stores; only these are compared and written. */
 	readonly supportedFields: readonly RequesterFieldId[];
+	/** The limiter pacing this destination's requests, when they are paced; the sync's progress shows its figures. */
+	readonly rateBudget?: RateBudget;
 
 	/**
 	 * The `supportedFields` values a read-back shows after writing `requester`, after the

@@ -1,8 +1,10 @@
 /**
- * The Graph client: one request function (token, retries, typed errors) and `@odata.nextLink`
- * paging. Everything the pack asks of Microsoft Graph goes through `GraphClient.request`.
+ * The Graph client: one request function (token, retries, typed errors, pacing) and
+ * `@odata.nextLink` paging. Everything the pack asks of Microsoft Graph goes through
+ * `GraphClient.request`.
  */
 import { HttpError } from '../http/errors';
+import { rateBudgetFor, rateBudgetKey, type RateBudget, type RateBudgetOptions } from '../http/rateBudget';
 import { send, type HttpMethod, type HttpResponse, headerValue } from '../http/request';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from '../http/retry';
 import { acquireGraphToken, type AccessToken } from './auth';
@@ -41,13 +43,23 @@ export interface GraphClientOptions {
 	/** Told about every retry, so nodes can log throttling without logging secrets. */
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string; path: string }) => void;
 	sleep?: (ms: number) => Promise<void>;
+	/** The app's budget in this tenant, shared by every client of it in the process (default GRAPH_RATE_BUDGET). */
+	rateBudget?: RateBudgetOptions;
 }
 
 export const MAX_PAGE_SIZE = 999;
 
+/**
+ * Graph states no budget on most answers, so nothing is slowed down until a 429 (or a 503 with
+ * Retry-After): that pauses every caller of the app in the tenant and halves the pace. Its
+ * directory limits count per 10 seconds, the window used should it send RateLimit headers without one.
+ */
+export const GRAPH_RATE_BUDGET: RateBudgetOptions = { share: 1, windowMs: 10_000 };
+
 export class GraphClient {
 	readonly connection: AzureAdConnection;
 	private readonly policy: RetryPolicy;
+	readonly rateBudget: RateBudget;
 	private readonly root: string;
 	private lastToken: AccessToken | undefined;
 
@@ -55,6 +67,8 @@ export class GraphClient {
 		this.connection = connection;
 		this.policy = mergeRetryPolicy(options.retry, DEFAULT_RETRY_POLICY);
 		this.root = `${connection.graphEndpoint}/${options.apiVersion ?? 'v1.0'}`;
+		// Graph throttles per app per tenant. Sign-in (MSAL, to the authority host) is not paced here.
+		this.rateBudget = rateBudgetFor(graphRateBudgetKey(connection), { ...GRAPH_RATE_BUDGET, ...options.rateBudget });
 	}
 
 	/** The current access token (acquired or cached); its claims tell tenant, app and roles. */
@@ -82,6 +96,7 @@ export class GraphClient {
 						readError: readGraphError,
 						sleep: this.options.sleep,
 						onRetry: (info) => this.options.onRetry?.({ ...info, path: request.path }),
+						rateBudget: this.rateBudget,
 					},
 				);
 				return { status: response.status, data: response.body, requestId: headerValue(response.headers, 'request-id') };
@@ -158,6 +173,11 @@ export class GraphClient {
 		if (extra.length === 0) return url.toString();
 		return `${url.origin}${url.pathname}?${[url.search.slice(1), ...extra].filter(Boolean).join('&')}`;
 	}
+}
+
+/** The Graph budget's key: the Graph host, the tenant and the app (ids, no secret). */
+export function graphRateBudgetKey(connection: Pick<AzureAdConnection, 'graphEndpoint' | 'tenantId' | 'clientId'>): string {
+	return rateBudgetKey(connection.graphEndpoint, `${connection.tenantId.toLowerCase()}/${connection.clientId.toLowerCase()}`);
 }
 
 /** Percent-encodes like encodeURIComponent (so `+` stays a plus sign in `$filter`), keeping `$`. */

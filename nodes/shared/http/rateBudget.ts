@@ -294,7 +294,9 @@ export class RateBudget {
 		this.lastThrottleAt = now;
 		const pauseMs = Math.min(retryAfterMs ?? DEFAULT_PAUSE_MS, this.settings.maxPauseMs);
 		this.pausedUntil = Math.max(this.pausedUntil, now + pauseMs);
-		this.window?.exhausted(retryAfterMs, now);
+		// The window counts as spent for the pause only: a Retry-After of an hour (ServiceNow's hourly
+		// rules) must not hold every caller longer than maxPauseMs.
+		this.window?.exhausted(retryAfterMs === undefined ? undefined : pauseMs, now);
 		if (now < this.decreaseLockedUntil) return;
 		if (this.factor === 1) this.measuredRate = this.measure(now);
 		this.factor = Math.max(MIN_BACKOFF, this.factor / 2);

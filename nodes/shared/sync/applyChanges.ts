@@ -6,12 +6,13 @@
  * nothing and leaves the cursor where it was, so the next run reads the same changes again.
  */
 import type { RequesterDestination } from '../destinations/types';
+import type { RateBudgetStats } from '../http/rateBudget';
 import type { SsoKeyKind } from '../requester/model';
 import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
 import { runRequesterSync, type SyncInput, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
 import { freshestRecords, rememberRecords, withSyncLock } from './lock';
 import type { SafeguardSettings, SafeguardVerdict } from './plan';
-import { describeDuration, describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics, type SyncProgress } from './stats';
+import { describeDuration, describePacing, describeTime, isValidTimeZone, type CumulativeStatistics, type RunStatistics, type SyncProgress } from './stats';
 import type { SyncHost, SyncStore } from './store';
 
 /** Which outcomes the report lists: changes and failures, every user, or none. */
@@ -135,6 +136,7 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 	const lockKey = `${host.workflowId}:${syncId}`;
 	return await withSyncLock(lockKey, async () => {
 		const records = freshestRecords(lockKey, host.store.loadRecords(syncId));
+		const budgetBefore = destination.rateBudget?.stats();
 		const run = await runRequesterSync(destination, request.input, records, {
 			dryRun: request.dryRun,
 			concurrency: request.concurrency,
@@ -148,7 +150,7 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 			onProgress: (writes) => host.logger.info(`Upsert Requester (Sync ID "${syncId}"): ${writes} writes so far`),
 		});
 		if (!request.dryRun) {
-			recordProgress(run, host.now?.() ?? new Date());
+			recordProgress(run, host.now?.() ?? new Date(), budgetBefore && destination.rateBudget && { before: budgetBefore, after: destination.rateBudget.stats() });
 			host.store.saveRecords(syncId, run.records);
 			rememberRecords(lockKey, records, run.records);
 		}
@@ -158,9 +160,10 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 
 /**
  * Progress kept with the records while users are left for a next run (and once more on the run
- * that finishes, marked done), so the Summary, the statistics output and `npm run stats` show it.
+ * that finishes, marked done), so the Summary, the statistics output and `npm run stats` show it;
+ * with the destination's pacing figures when its requests are paced.
  */
-function recordProgress(result: SyncResult, now: Date): void {
+function recordProgress(result: SyncResult, now: Date, budget?: { before: RateBudgetStats; after: RateBudgetStats }): void {
 	const records: SyncRecords = result.records;
 	if (!result.partial && !records.progress?.unfinished) {
 		delete records.progress;
@@ -179,6 +182,7 @@ function recordProgress(result: SyncResult, now: Date): void {
 		etaMinutes,
 		eta: etaMinutes === null ? null : describeDuration(etaMinutes),
 		updatedAt: now.toISOString(),
+		...(budget ? { pacing: describePacing(budget.before, budget.after) } : {}),
 	};
 }
 

@@ -2,6 +2,7 @@
  * Sync statistics, per run and cumulative (the seed's "Total Data Synced", "Failed During Data
  * Sync", "Last Synced Time"), with the time shown in a chosen zone by luxon.
  */
+import type { RateBudgetStats } from '../http/rateBudget';
 import { DateTime, Duration, IANAZone } from '../vendor';
 
 export interface RunCounts {
@@ -47,6 +48,26 @@ export interface SyncProgress {
 	etaMinutes: number | null;
 	eta: string | null;
 	updatedAt: string;
+	/** The destination's rate budget, when its requests are paced (Rate Budget Share, Max Requests per Minute). */
+	pacing?: SyncPacing;
+}
+
+/** The rate against the destination's budget at the end of the last run. */
+export interface SyncPacing {
+	/** Requests a minute the destination allows, as learned from its rate-limit headers; null while it has stated none. */
+	budgetPerMinute: number | null;
+	/** Rate Budget Share, in %. */
+	sharePercent: number;
+	/** Max Requests per Minute, when set. */
+	maxRequestsPerMinute: number | null;
+	/** The pace the sync keeps to now, in requests a minute; null while nothing slows it down. */
+	pacedToPerMinute: number | null;
+	/** Requests sent to the destination in the last minute of the run. */
+	requestsLastMinute: number;
+	/** Answers on the destination's budget that said "too many requests" (429, or 503 with Retry-After) while the run lasted. */
+	throttled: number;
+	/** The same in one sentence. */
+	summary: string;
 }
 
 export function emptyCounts(): RunCounts {
@@ -97,6 +118,32 @@ export function describeDuration(minutes: number): string {
 		.filter((unit) => duration.get(unit) > 0)
 		.map((unit) => Duration.fromObject({ [unit]: duration.get(unit) }).toHuman({ unitDisplay: 'long' }));
 	return `about ${parts.slice(0, 2).join(', ')} of sync time`;
+}
+
+/** One decimal below 10 a minute (an hourly budget of 120 is 2 a minute, of 90 is 1.5), whole numbers above. */
+function perMinute(value: number): number {
+	return value < 10 ? Math.round(value * 10) / 10 : Math.round(value);
+}
+
+/** The pacing figures of a run, from the destination limiter's stats before and after it. */
+export function describePacing(before: RateBudgetStats, after: RateBudgetStats): SyncPacing {
+	const budgetPerMinute = after.budget ? perMinute((after.budget.limit * 60_000) / after.budget.windowMs) : null;
+	const sharePercent = Math.round(after.share * 100);
+	const pacedToPerMinute = after.targetPerMinute ?? null;
+	const throttled = after.throttled - before.throttled;
+	const pace =
+		pacedToPerMinute === null
+			? 'not slowed down'
+			: `paced to ${pacedToPerMinute} a minute${budgetPerMinute === null ? '' : ` (${sharePercent} % of the ${budgetPerMinute} a minute the destination allows, less what others use)`}`;
+	return {
+		budgetPerMinute,
+		sharePercent,
+		maxRequestsPerMinute: after.ceilingPerMinute ?? null,
+		pacedToPerMinute,
+		requestsLastMinute: after.lastMinute,
+		throttled,
+		summary: `${after.lastMinute} requests in the last minute, ${pace}; ${throttled === 0 ? 'no' : throttled} "too many requests" answer${throttled === 1 ? '' : 's'} during this run`,
+	};
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

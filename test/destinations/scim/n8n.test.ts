@@ -136,6 +136,17 @@ describe('SCIM destination built from n8n parameters', () => {
 		expect(server.requests).toEqual([]);
 	});
 
+	it('paces on Rate Budget Share and Max Requests per Minute from the Destination Options, and names the field of a bad value', async () => {
+		await serve();
+		const paced = await runNode({ node: new ScimProbe(), parameters: { destination: 'scim', destinationOptions: { rateBudgetShare: 40, maxRequestsPerMinute: 120 } }, credentials: credential() });
+		expect(paced.error).toBeUndefined();
+		expect(built!.rateBudget!.stats()).toMatchObject({ share: 0.4, ceilingPerMinute: 120, sent: server.requests.length });
+
+		const bad = await runNode({ node: new ScimProbe(), parameters: { destination: 'scim', destinationOptions: { rateBudgetShare: 0 } }, credentials: credential() });
+		expect(bad.error?.message).toBe('Rate Budget Share must be a percentage above 0 and at most 100, got 0');
+		expect((bad.error as NodeOperationError).description).toBe('Fix "Rate Budget Share" in the Destination Options.');
+	});
+
 	it('turns the SCIM API credential into request headers', () => {
 		expect(scimAuthHeaders({ authentication: 'bearer', token: ' FAKE-t ' })).toEqual({ authorization: 'Bearer FAKE-t' });
 		expect(scimAuthHeaders({ authentication: 'basic', user: 'u', password: 'p' })).toEqual({ authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });

@@ -4,7 +4,8 @@
  * SCIMMY parses the filters, applies PATCH operations and Bulk requests and writes the
  * ServiceProviderConfig; this file only keeps the users, checks the bearer token, enforces
  * userName uniqueness (409 uniqueness), and records every request so tests can count writes.
- * Options turn PATCH, filtering and Bulk off, as services without them answer.
+ * Options turn PATCH, filtering and Bulk off, as services without them answer, and can put the
+ * service under a rate budget (every request counted, its headers on every answer, 429 past it).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -12,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
+import type { AccountBudget } from '../../fixtures/standins/rateBudget';
 
 export interface ScimmyServerOptions {
 	token: string;
@@ -23,6 +25,8 @@ export interface ScimmyServerOptions {
 	throttle?: number;
 	/** A server-side rule: the detail of a 400 invalidValue for a user it refuses, else undefined. */
 	validate?: (user: StoredUser) => string | undefined;
+	/** A rate budget over every request (e.g. IETF RateLimit headers, N per scaled window). */
+	budget?: AccountBudget;
 }
 
 export type StoredUser = Record<string, unknown> & { id: string; userName: string };
@@ -136,6 +140,11 @@ export async function startScimmyServer(options: ScimmyServerOptions): Promise<S
 		const entry: RecordedScimRequest = { method: req.method, path: req.url, body: req.body && Object.keys(req.body).length ? structuredClone(req.body) : undefined };
 		requests.push(entry);
 		res.on('finish', () => (entry.status = res.statusCode));
+		const decision = options.budget?.take();
+		if (decision) {
+			for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+			if (!decision.allowed) return scimError(res, 429, undefined, 'Too many requests');
+		}
 		const target = req.path;
 		if (target.startsWith('/Users') && (options.throttle ?? 0) > throttled) {
 			throttled += 1;

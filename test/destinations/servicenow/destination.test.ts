@@ -4,7 +4,7 @@
  * loopback front (see ../support/loopbackFront.ts) with the Base URL override, as a proxy would be.
  */
 import { rmSync } from 'node:fs';
-import { ServiceNowDestination, type ServiceNowOptions, type ServiceNowRateLimit } from '../../../nodes/shared/destinations/servicenow';
+import { ServiceNowDestination, type ServiceNowOptions } from '../../../nodes/shared/destinations/servicenow';
 import { DestinationValidationError } from '../../../nodes/shared/destinations/types';
 import { HttpError } from '../../../nodes/shared/http/errors';
 import { normaliseKey } from '../../../nodes/shared/requester/model';
@@ -260,30 +260,5 @@ describe('ServiceNow destination against the stand-in', () => {
 		expect(error).toBeInstanceOf(HttpError);
 		expect((error as HttpError).status).toBe(503);
 		expect(`${String(error)} ${JSON.stringify(error)}`).not.toContain(PASSWORD);
-	});
-});
-
-describe('ServiceNow rate limit rules', () => {
-	it('hands the X-RateLimit headers on, and does not wait out an hour-long Retry-After', async () => {
-		const limited = await startServiceNowStandIn({ tls, accounts: { [ACCOUNT]: PASSWORD }, rateLimitPerHour: 2 });
-		const limitedFront = await startLoopbackFront(limited.url, tls.caPem);
-		try {
-			const seen: ServiceNowRateLimit[] = [];
-			const subject = destination({ baseUrl: limitedFront.url, azureObjectIdField: undefined, onRateLimit: (limit) => seen.push(limit) });
-			await subject.findByKey({ kind: 'email', value: 'a@contoso.com' });
-			await subject.findByKey({ kind: 'email', value: 'b@contoso.com' });
-			expect(seen).toHaveLength(2);
-			expect(seen[0]).toEqual({ limit: 2, resetAt: expect.any(Number), rule: expect.stringMatching(/^[0-9a-f]{32}$/) });
-			expect(seen[0].resetAt!).toBeGreaterThan(Date.now());
-
-			const error = await subject.findByKey({ kind: 'email', value: 'c@contoso.com' }).catch((caught: unknown) => caught);
-			expect(error).toBeInstanceOf(HttpError);
-			expect((error as HttpError).status).toBe(429);
-			expect(String(error)).toContain('Too Many Requests');
-			expect(delays).toEqual([]);
-		} finally {
-			await limitedFront.close();
-			await limited.close();
-		}
 	});
 });

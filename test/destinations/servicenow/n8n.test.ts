@@ -55,7 +55,14 @@ class DestinationProbe implements INodeType {
 		const record = await destination.findByKey({ kind, value: this.getNodeParameter('key', 0) as string }).catch((error: unknown) => {
 			throw toNodeError(this.getNode(), error, 0);
 		});
-		const json = { label: destination.label, supportedFields: [...destination.supportedFields], capabilities: { ...destination.capabilities }, record } as unknown as IDataObject;
+		const pacing = destination.rateBudget?.stats();
+		const json = {
+			label: destination.label,
+			supportedFields: [...destination.supportedFields],
+			capabilities: { ...destination.capabilities },
+			record,
+			pacing: pacing && { share: pacing.share, ceilingPerMinute: pacing.ceilingPerMinute ?? null, sent: pacing.sent },
+		} as unknown as IDataObject;
 		return [[{ json, pairedItem: { item: 0 } }]];
 	}
 }
@@ -138,6 +145,22 @@ describe('buildDestination for ServiceNow', () => {
 		expect(result.error).toBeInstanceOf(NodeOperationError);
 		expect(result.error?.message).toMatch(/^Key Field: "sys_id" is a system/);
 		expect((result.error as NodeOperationError).description).toBe('Fix "Key Field" in the node or the ServiceNow credential settings.');
+		expect(sn.requests.length).toBe(start);
+	});
+
+	it('paces on Rate Budget Share and Max Requests per Minute from the Destination Options, and names the field of a bad value', async () => {
+		const paced = await probe({ key: 'jane.doe@contoso.test', destinationOptions: { rateBudgetShare: 50, maxRequestsPerMinute: 600 } }, basic());
+		expect(paced.error).toBeUndefined();
+		const first = paced.outputs[0][0].json.pacing as IDataObject;
+		expect(first).toEqual({ share: 0.5, ceilingPerMinute: 600, sent: expect.any(Number) });
+		// A second node run on the same instance shares its budget (one limiter per instance), with the latest options.
+		const byDefault = await probe({ key: 'jane.doe@contoso.test' }, basic());
+		expect(byDefault.outputs[0][0].json.pacing).toEqual({ share: 0.8, ceilingPerMinute: null, sent: (first.sent as number) + 1 });
+
+		const start = sn.requests.length;
+		const bad = await probe({ key: 'jane.doe@contoso.test', destinationOptions: { maxRequestsPerMinute: -5 } }, basic());
+		expect(bad.error?.message).toBe('Max Requests per Minute must be 0 (no ceiling) or a positive number, got -5');
+		expect((bad.error as NodeOperationError).description).toBe('Fix "Max Requests per Minute" in the Destination Options.');
 		expect(sn.requests.length).toBe(start);
 	});
 

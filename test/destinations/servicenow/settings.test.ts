@@ -1,6 +1,6 @@
 /** ServiceNow settings, query building and error reading: pure functions, no network. */
 import { DestinationConfigError } from '../../../nodes/shared/destinations/common';
-import { escapeQueryValue, exactSearch, readRateLimit, readServiceNowError, ServiceNowDestination, serviceNowRoot, type ServiceNowOptions } from '../../../nodes/shared/destinations/servicenow';
+import { escapeQueryValue, exactSearch, readServiceNowError, ServiceNowDestination, serviceNowRoot, type ServiceNowOptions } from '../../../nodes/shared/destinations/servicenow';
 import { nextPage, queryString, sysIdIn } from '../../../nodes/shared/destinations/servicenow/query';
 import { columnLayout } from '../../../nodes/shared/destinations/servicenow/settings';
 import { parseEncodedQuery, runQuery, splitTerms } from './standInQuery';
@@ -112,13 +112,11 @@ describe('encoded queries', () => {
 });
 
 describe('ServiceNow answers', () => {
-	it("reads ServiceNow's error shape into the message, and rate-limit headers", () => {
+	it("reads ServiceNow's error shape into the message", () => {
 		expect(readServiceNowError({ error: { message: 'Invalid value', detail: 'title is too long' }, status: 'failure' }, { 'x-transaction-id': 'tx1' })).toEqual({ message: 'Invalid value: title is too long', requestId: 'tx1' });
 		expect(readServiceNowError({ error: { message: 'No Record found', detail: null }, status: 'failure' }, {})).toEqual({ message: 'No Record found', requestId: undefined });
 		// A hibernating instance answers a page, not JSON: described, never quoted (it could echo the request).
 		expect(readServiceNowError('<html>Hibernating</html>', { 'content-type': 'text/html' }).message).toBe('non-JSON answer (text/html, 24 bytes)');
 		expect(readServiceNowError('Service Unavailable', { 'content-type': 'text/plain' }).message).toBe('Service Unavailable');
-		expect(readRateLimit({ 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': '1700000000', 'x-ratelimit-rule': 'r1' })).toEqual({ limit: 5000, resetAt: 1_700_000_000_000, rule: 'r1' });
-		expect(readRateLimit({})).toBeUndefined();
 	});
 });

@@ -112,6 +112,8 @@ export interface ServiceNowStandInOptions {
 	mandatory?: string[];
 	/** A rate limit rule for every user: requests per hour. */
 	rateLimitPerHour?: number;
+	/** The rule's hour, scaled down for timing tests (default 3,600,000 ms); the headers still say "per hour". */
+	rateLimitWindowMs?: number;
 }
 
 export interface ServiceNowStandIn {
@@ -316,21 +318,24 @@ function authorised(options: ServiceNowStandInOptions, tokens: Tokens, request: 
 	return separator > 0 && options.accounts?.[decoded.slice(0, separator)] === decoded.slice(separator + 1);
 }
 
-/** One rule for all users: a fixed hour from the first request. */
+/** One rule for all users: a fixed hour (or a scaled one) from the first request. */
 class HourlyLimit {
 	private windowStart = Date.now();
 	private used = 0;
 
-	constructor(private readonly perHour: number | undefined) {}
+	constructor(
+		private readonly perHour: number | undefined,
+		private readonly hourMs = 3_600_000,
+	) {}
 
 	take(): { headers: Record<string, string>; retryAfter: number } {
 		if (this.perHour === undefined) return { headers: {}, retryAfter: 0 };
 		const now = Date.now();
-		if (now - this.windowStart >= 3_600_000) {
+		if (now - this.windowStart >= this.hourMs) {
 			this.windowStart = now;
 			this.used = 0;
 		}
-		const reset = Math.ceil((this.windowStart + 3_600_000) / 1000);
+		const reset = Math.ceil((this.windowStart + this.hourMs) / 1000);
 		const headers = { 'x-ratelimit-limit': String(this.perHour), 'x-ratelimit-reset': String(reset), 'x-ratelimit-rule': RATE_LIMIT_RULE };
 		if (this.used >= this.perHour) return { headers, retryAfter: Math.max(1, reset - Math.floor(now / 1000)) };
 		this.used += 1;
@@ -348,7 +353,7 @@ export async function startServiceNowStandIn(options: ServiceNowStandInOptions):
 	const faults = new FaultPlan('/api/now/');
 	const requests: RecordedRequest[] = [];
 	const tokens = new Tokens(options.tokenLifetimeSeconds ?? 1800);
-	const limit = new HourlyLimit(options.rateLimitPerHour);
+	const limit = new HourlyLimit(options.rateLimitPerHour, options.rateLimitWindowMs);
 	const context: Context = { state, baseUrl: '', options };
 	const server = await startStandInServer({
 		tls: options.tls,

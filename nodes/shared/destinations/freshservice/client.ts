@@ -13,7 +13,7 @@
  * location names in lookups.ts, query escaping in query.ts and the HTTP plumbing in requests.ts.
  */
 import { HttpError } from '../../http/errors';
-import { rateBudgetFor, rateBudgetKey, type RateBudgetOptions } from '../../http/rateBudget';
+import { rateBudgetFor, rateBudgetKey, type RateBudget, type RateBudgetOptions } from '../../http/rateBudget';
 import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import {
 	normaliseKey,
@@ -98,6 +98,7 @@ export class FreshserviceDestination implements RequesterDestination {
 	readonly label: string;
 	readonly capabilities: DestinationCapabilities;
 	readonly supportedFields: readonly RequesterFieldId[];
+	readonly rateBudget: RateBudget | undefined;
 
 	private readonly call: FreshserviceCall;
 	private readonly policy: RetryPolicy;
@@ -114,8 +115,8 @@ export class FreshserviceDestination implements RequesterDestination {
 		if (!options.apiKey?.trim()) throw new DestinationConfigError('API Key', 'is empty');
 		const apiRoot = freshserviceApiRoot(options);
 		this.policy = mergeRetryPolicy({ retryStatuses: FRESHSERVICE_RETRY_STATUSES, ...options.retry });
-		const rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(apiRoot), options.rateBudget);
-		this.call = freshserviceCaller(apiRoot, options.apiKey.trim(), this.policy, { ...options, rateBudget });
+		this.rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(apiRoot), options.rateBudget);
+		this.call = freshserviceCaller(apiRoot, options.apiKey.trim(), this.policy, { ...options, rateBudget: this.rateBudget });
 		this.names = new NameLookups(async (path) => await this.call<unknown>('GET', path));
 		this.keyKind = options.keyKind ?? 'email';
 		this.slots = checkCustomFields(options.customFields ?? {});

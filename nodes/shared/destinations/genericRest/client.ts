@@ -50,10 +50,10 @@ export class GenericRestDestination implements RequesterDestination {
 	readonly label: string;
 	readonly capabilities: DestinationCapabilities;
 	readonly supportedFields: readonly RequesterFieldId[];
+	readonly rateBudget: RateBudget | undefined;
 
 	private readonly baseUrl: string;
 	private readonly policy: RetryPolicy;
-	private readonly rateBudget: RateBudget | undefined;
 	private readonly keyKind: SsoKeyKind;
 	private readonly names: Map<StoredSource, string>;
 	private readonly keyField: string;

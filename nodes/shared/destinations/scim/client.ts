@@ -6,6 +6,7 @@
  * Mapping table and behaviour: SCIM.md.
  */
 import { HttpError } from '../../http/errors';
+import { rateBudgetFor, rateBudgetKey, type RateBudget } from '../../http/rateBudget';
 import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import { normaliseKey, type MappedRequesterFields, type Requester, type RequesterFieldId, type SsoKey } from '../../requester/model';
 import { createOnce, IdentityMemory } from '../common';
@@ -24,6 +25,7 @@ export class ScimDestination implements RequesterDestination {
 	readonly label: string;
 	readonly capabilities: DestinationCapabilities = { storesAzureObjectId: true, reportingManager: true };
 	readonly supportedFields: readonly RequesterFieldId[];
+	readonly rateBudget: RateBudget | undefined;
 
 	private readonly api: ScimApi;
 	private readonly policy: RetryPolicy;
@@ -42,7 +44,9 @@ export class ScimDestination implements RequesterDestination {
 	constructor(private readonly options: ScimOptions) {
 		this.layout = scimLayout(options);
 		this.policy = mergeRetryPolicy(options.retry);
-		this.api = new ScimApi(this.layout.root, this.layout.headers, this.policy, options);
+		// One budget per SCIM service: several tenants of one provider share a host but not a base URL.
+		this.rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(this.layout.root, new URL(this.layout.root).pathname), options.rateBudget);
+		this.api = new ScimApi(this.layout.root, this.layout.headers, this.policy, { ...options, rateBudget: this.rateBudget });
 		this.supportedFields = this.layout.supportedFields;
 		this.label = `SCIM (${new URL(this.layout.root).host})`;
 	}

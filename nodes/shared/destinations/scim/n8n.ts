@@ -6,6 +6,7 @@
  */
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import type { DestinationDescriptor } from '../../n8n/destinationDescriptor';
+import { maxRequestsPerMinuteProperty, rateBudgetShareProperty } from '../../n8n/options';
 import type { SsoKeyKind } from '../../requester/model';
 import { DestinationConfigError } from '../common';
 import { ScimDestination } from './client';
@@ -96,6 +97,12 @@ export const scimDestination: DestinationDescriptor = {
 			default: false,
 			description: "Whether to send new users through /Bulk when the service's ServiceProviderConfig says it supports Bulk (split to its maxOperations and maxPayloadSize)",
 		},
+	],
+	options: [
+		rateBudgetShareProperty(
+			"Share of the SCIM service's request budget this sync may use, in %; the rest stays for other clients. The budget is learned from the RateLimit or X-RateLimit headers the service sends; without them only Max Requests per Minute and 429 answers slow the sync down.",
+		),
+		maxRequestsPerMinuteProperty('At most this many requests per minute to the SCIM service, whatever its headers say; 0 for no ceiling of your own'),
 	],
 	build: ({ credential, parameter, shared }) => {
 		const deactivateBy = parameter('scimDeactivateBy', 'active');

@@ -18,7 +18,12 @@ export interface ScimProbe {
 export async function probeScimServer(options: ScimOptions): Promise<ScimProbe> {
 	try {
 		const layout = scimLayout(options);
-		const api = new ScimApi(layout.root, layout.headers, mergeRetryPolicy({ maxAttempts: 2, maxRetryAfterMs: 10_000, ...options.retry }), options);
+		const api = new ScimApi(layout.root, layout.headers, mergeRetryPolicy({ maxAttempts: 2, maxRetryAfterMs: 10_000, ...options.retry }), {
+			// The Test button's few requests are not paced.
+			onRetry: options.onRetry,
+			sleep: options.sleep,
+			random: options.random,
+		});
 		const config = await optional(api, '/ServiceProviderConfig');
 		const supports: ScimSupport & { enterpriseUser?: boolean } = config ? readSupport(config) : { patch: true, filter: true, bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 }, etag: false };
 		const types = await optional(api, '/ResourceTypes');

@@ -1,10 +1,12 @@
 /**
  * Talking to a SCIM service: its headers on every request, the shared retry policy (429, and 503
- * with Retry-After), SCIM's error shape `{ status, scimType, detail }` read into the HttpError's
- * code and message, list paging with startIndex/count, and refused writes as field-level reasons.
+ * with Retry-After), the service's rate budget when one is given, SCIM's error shape
+ * `{ status, scimType, detail }` read into the HttpError's code and message, list paging with
+ * startIndex/count, and refused writes as field-level reasons.
  */
 import { HttpError, textBodyMessage } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
+import type { RateBudget } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import type { RequesterFieldId } from '../../requester/model';
 import { DestinationValidationError } from '../types';
@@ -22,7 +24,10 @@ export const readScimError: ErrorBodyReader = (body, headers) => {
 	return { message: textBodyMessage(body, headers), requestId };
 };
 
-export type RequestHooks = Pick<ScimOptions, 'onRetry' | 'sleep' | 'random'>;
+export type RequestHooks = Pick<ScimOptions, 'onRetry' | 'sleep' | 'random'> & {
+	/** The service's budget (one per base URL). */
+	rateBudget?: RateBudget;
+};
 
 export class ScimApi {
 	constructor(
@@ -37,7 +42,7 @@ export class ScimApi {
 		if (body !== undefined) headers['content-type'] = SCIM_JSON;
 		return await send<T>(
 			{ method, url: `${this.root}${path}`, headers, body },
-			{ policy: this.policy, readError: readScimError, onRetry: this.hooks.onRetry, sleep: this.hooks.sleep, random: this.hooks.random },
+			{ policy: this.policy, readError: readScimError, onRetry: this.hooks.onRetry, sleep: this.hooks.sleep, random: this.hooks.random, rateBudget: this.hooks.rateBudget },
 		);
 	}
 

@@ -2,6 +2,7 @@
  * SCIM 2.0 settings as the future credential gives them, checked once in the constructor so a bad
  * setting fails before any request with the setting's name in the error.
  */
+import type { RateBudgetOptions } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import type { RequesterFieldId, SsoKeyKind } from '../../requester/model';
 import { checkApiBaseUrl, chooseFields, DestinationConfigError } from '../common';
@@ -24,6 +25,8 @@ export interface ScimOptions {
 	/** Users per page when listing (default 100; the server's filter.maxResults caps it). */
 	pageSize?: number;
 	retry?: Partial<RetryPolicy>;
+	/** Paces every request on the service's budget, shared by every client of the same base URL in the process (default: not paced). */
+	rateBudget?: RateBudgetOptions;
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 	/** DELETE the user instead of writing active=false (default false: never delete). */
 	deleteOnDeactivate?: boolean;

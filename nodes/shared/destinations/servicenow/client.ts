@@ -6,6 +6,7 @@
  * Field table and set-up: SERVICENOW.md.
  */
 import { HttpError } from '../../http/errors';
+import { rateBudgetFor, rateBudgetKey, type RateBudget } from '../../http/rateBudget';
 import { headerValue } from '../../http/request';
 import { mergeRetryPolicy, type RetryPolicy } from '../../http/retry';
 import { normaliseKey, type MappedRequesterFields, type Requester, type RequesterFieldId, type SsoKey } from '../../requester/model';
@@ -21,6 +22,7 @@ import {
 	columnLayout,
 	isReferenceField,
 	MANAGER_COLUMN,
+	RATE_LIMIT_WINDOW_MS,
 	REFERENCE_COLUMNS,
 	SERVICENOW_RETRY_STATUSES,
 	serviceNowRoot,
@@ -40,6 +42,7 @@ export class ServiceNowDestination implements RequesterDestination {
 	readonly label: string;
 	readonly capabilities: DestinationCapabilities;
 	readonly supportedFields: readonly RequesterFieldId[];
+	readonly rateBudget: RateBudget | undefined;
 
 	private readonly api: ServiceNowApi;
 	private readonly policy: RetryPolicy;
@@ -55,7 +58,9 @@ export class ServiceNowDestination implements RequesterDestination {
 		this.layout = columnLayout(options);
 		this.pageSize = checkPageSize(options.pageSize);
 		this.policy = mergeRetryPolicy({ retryStatuses: SERVICENOW_RETRY_STATUSES, ...options.retry });
-		this.api = new ServiceNowApi(root, auth, this.policy, options);
+		// One budget per instance: its X-RateLimit-Limit counts per hour, its X-RateLimit-Reset ends the hour.
+		this.rateBudget = options.rateBudget && rateBudgetFor(rateBudgetKey(root), { windowMs: RATE_LIMIT_WINDOW_MS, ...options.rateBudget });
+		this.api = new ServiceNowApi(root, auth, this.policy, { ...options, rateBudget: this.rateBudget });
 		const references = new Map<ReferenceField, ReferenceNames>();
 		for (const field of this.layout.supportedFields) if (isReferenceField(field)) references.set(field, new ReferenceNames(this.api, REFERENCE_COLUMNS[field]));
 		this.context = { layout: this.layout, references };

@@ -6,7 +6,7 @@ export { testServiceNowAccess } from './access';
 export { ServiceNowDestination } from './client';
 export { ServiceNowTokenError } from './oauth';
 export { escapeQueryValue, exactSearch } from './query';
-export { readRateLimit, readServiceNowError } from './requests';
+export { readServiceNowError } from './requests';
 export {
 	MANAGER_COLUMN,
 	REFERENCE_COLUMNS,
@@ -16,5 +16,4 @@ export {
 	type ServiceNowAuth,
 	type ServiceNowGrant,
 	type ServiceNowOptions,
-	type ServiceNowRateLimit,
 } from './settings';

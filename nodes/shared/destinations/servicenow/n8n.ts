@@ -6,6 +6,7 @@
  */
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import type { DestinationDescriptor } from '../../n8n/destinationDescriptor';
+import { maxRequestsPerMinuteProperty, rateBudgetShareProperty } from '../../n8n/options';
 import { DestinationConfigError } from '../common';
 import { testServiceNowAccess } from './access';
 import { ServiceNowDestination } from './client';
@@ -70,6 +71,12 @@ export const servicenowDestination: DestinationDescriptor = {
 			description:
 				'The sys_user text column that keeps the Azure object ID, so a changed email or UPN never creates a duplicate user. Empty means the object ID is not stored.',
 		},
+	],
+	options: [
+		rateBudgetShareProperty(
+			"Share of the instance's rate limit rule this sync may use, in %; the rest stays for the service account's other integrations. The budget is learned from the X-RateLimit-Limit (per hour) and X-RateLimit-Reset headers ServiceNow sends when a rule applies.",
+		),
+		maxRequestsPerMinuteProperty('At most this many Table API requests per minute to the instance, whatever its rate limit rules; 0 for no ceiling of your own (the only pace when no rule applies)'),
 	],
 	build: ({ credential, parameter, shared }) => {
 		const column = (name: string) => String(parameter(name, '') ?? '');

@@ -1,16 +1,17 @@
 /**
  * Talking to ServiceNow's Table API: authenticated requests (Basic, or an OAuth bearer token
  * renewed once when the API refuses it) with the shared retry policy, ServiceNow's error shape
- * `{ error: { message, detail }, status: 'failure' }` read into the HttpError, and its rate-limit
- * headers handed on.
+ * `{ error: { message, detail }, status: 'failure' }` read into the HttpError, and every Table API
+ * request paced on the instance's rate budget when one is given (its rate limit rules' headers are
+ * learned there, see rateBudget.ts).
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError, textBodyMessage } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
+import type { RateBudget } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import { ServiceNowTokenClient } from './oauth';
 import { queryString } from './query';
-import type { ServiceNowAuth, ServiceNowOptions, ServiceNowRateLimit } from './settings';
+import type { ServiceNowAuth, ServiceNowOptions } from './settings';
 
 export type Row = Record<string, unknown>;
 
@@ -26,16 +27,10 @@ export const readServiceNowError: ErrorBodyReader = (body, headers) => {
 	return { message: textBodyMessage(body, headers), requestId };
 };
 
-/** X-RateLimit-Limit / -Reset (UNIX seconds) / -Rule, or undefined when no rule applied. */
-export function readRateLimit(headers: IncomingHttpHeaders): ServiceNowRateLimit | undefined {
-	const limit = Number(headerValue(headers, 'x-ratelimit-limit'));
-	if (!Number.isFinite(limit) || headerValue(headers, 'x-ratelimit-limit') === undefined) return undefined;
-	const reset = Number(headerValue(headers, 'x-ratelimit-reset'));
-	const rule = headerValue(headers, 'x-ratelimit-rule');
-	return { limit, ...(Number.isFinite(reset) && reset > 0 ? { resetAt: reset * 1000 } : {}), ...(rule ? { rule } : {}) };
-}
-
-export type RequestHooks = Pick<ServiceNowOptions, 'onRetry' | 'onRateLimit' | 'sleep' | 'random' | 'now'>;
+export type RequestHooks = Pick<ServiceNowOptions, 'onRetry' | 'sleep' | 'random' | 'now'> & {
+	/** The instance's budget; the OAuth token request is not paced on it (rate limit rules count REST API resources only). */
+	rateBudget?: RateBudget;
+};
 
 export interface TableRequest {
 	method: HttpMethod;
@@ -82,13 +77,11 @@ export class ServiceNowApi {
 	}
 
 	private async send<T>(request: TableRequest, url: string, authorization: string): Promise<HttpResponse<T>> {
-		const response = await send<T>(
+		const { onRetry, sleep, random, rateBudget } = this.hooks;
+		return await send<T>(
 			{ method: request.method, url, headers: { authorization }, body: request.body },
-			{ policy: this.policy, idempotent: request.idempotent, readError: readServiceNowError, onRetry: this.hooks.onRetry, sleep: this.hooks.sleep, random: this.hooks.random },
+			{ policy: this.policy, idempotent: request.idempotent, readError: readServiceNowError, onRetry, sleep, random, rateBudget },
 		);
-		const limit = this.hooks.onRateLimit ? readRateLimit(response.headers) : undefined;
-		if (limit) this.hooks.onRateLimit!(limit);
-		return response;
 	}
 
 	private async authorization(): Promise<string> {

@@ -3,6 +3,7 @@
  * sys_user columns hold the SSO key and the Azure object id. Everything here is checked once, in
  * the constructor, so a bad setting fails before any request with the setting's name in the error.
  */
+import type { RateBudgetOptions } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
 import type { RequesterFieldId, SsoKeyKind } from '../../requester/model';
 import { checkApiBaseUrl, chooseFields, DestinationConfigError, keySource, type StoredSource } from '../common';
@@ -22,16 +23,6 @@ export type ServiceNowAuth =
 			password?: string;
 	  };
 
-/** What a response's X-RateLimit-* headers said (ServiceNow sends them when a rate limit rule applies). */
-export interface ServiceNowRateLimit {
-	/** Requests the rule allows per hour. */
-	limit: number;
-	/** When the rule's hour starts again (ms since the epoch), when sent. */
-	resetAt?: number;
-	/** The sys_id of the rate limit rule, when sent. */
-	rule?: string;
-}
-
 export interface ServiceNowOptions {
 	/** `acme`, `acme.service-now.com` or `https://acme.service-now.com` (a custom https domain works too). */
 	instance?: string;
@@ -50,8 +41,11 @@ export interface ServiceNowOptions {
 	pageSize?: number;
 	retry?: Partial<RetryPolicy>;
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
-	/** Told whenever an answer carries ServiceNow's rate-limit headers (for the pacing layer). */
-	onRateLimit?: (limit: ServiceNowRateLimit) => void;
+	/**
+	 * Paces every Table API request on the instance's budget, shared by every client of the instance
+	 * in the process (default: not paced). Rate limit rules count per hour, so `windowMs` defaults to an hour.
+	 */
+	rateBudget?: RateBudgetOptions;
 	sleep?: (ms: number) => Promise<void>;
 	random?: () => number;
 	/** Clock for the OAuth token's lifetime (tests). */
@@ -103,6 +97,9 @@ export const MANAGER_COLUMN = 'manager';
 
 /** Throttling and gateway errors; ServiceNow's 500s are mostly script errors that repeat, so they are not retried. */
 export const SERVICENOW_RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
+
+/** Rate limit rules count requests per user per hour (ServiceNow's "Inbound REST API rate limiting"). */
+export const RATE_LIMIT_WINDOW_MS = 3_600_000;
 
 export const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 10_000;
