@@ -5,10 +5,10 @@
  * every change that read found is now applied or listed as unsynced. A run that fails saves
  * nothing and leaves the cursor where it was, so the next run reads the same changes again.
  */
-import { NO_ACTOR, type AuditEntry } from '../audit/record';
+import { NO_ACTOR } from '../audit/record';
 import type { RequesterDestination } from '../destinations/types';
 import type { SsoKeyKind } from '../requester/model';
-import { requesterChangeEntries } from './auditTrail';
+import { requesterChangeEntries, type RequesterChangeRecord } from './auditTrail';
 import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
 import { runRequesterSync, type SyncInput, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
 import { freshestRecords, rememberRecords, withSyncLock } from './lock';
@@ -62,7 +62,7 @@ export interface ApplyReport {
 	users: UserOutcome[];
 	summary: SyncSummary;
 	/** One record per requester change of this run (none for a dry run). */
-	audit: AuditEntry[];
+	audit: RequesterChangeRecord[];
 }
 
 /** Opens the destination; the key kind is the one the input's requesters are matched by. */

@@ -13,8 +13,16 @@ const DONE_ACTIONS: Partial<Record<UserOutcome['action'], string>> = {
 	deactivate: 'requesterDeactivated',
 };
 
-export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, time: Date): AuditEntry[] {
-	return outcomes.flatMap((outcome) => requesterChangeEvents(outcome).map((event) => auditEntry(actor, { ...event, time })));
+/** A record and the input item of the user it is about (none for retries and out-of-scope users). */
+export interface RequesterChangeRecord {
+	record: AuditEntry;
+	itemIndex?: number;
+}
+
+export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, time: Date): RequesterChangeRecord[] {
+	return outcomes.flatMap((outcome) =>
+		requesterChangeEvents(outcome).map((event) => ({ record: auditEntry(actor, { ...event, time }), ...(outcome.itemIndex === undefined ? {} : { itemIndex: outcome.itemIndex }) })),
+	);
 }
 
 function requesterChangeEvents(outcome: UserOutcome): Array<Omit<AuditEvent, 'time'>> {
