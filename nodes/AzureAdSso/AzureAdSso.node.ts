@@ -13,7 +13,8 @@ import { azureAdConnectionTest } from '../shared/n8n/azureAd';
 import { destinationMethods } from '../shared/n8n/destinations';
 import { forEachItem, pairAll, runOnce } from '../shared/n8n/itemLoop';
 import { ssoAuditEntry, type AuditRecord } from '../shared/sso/audit';
-import { runItemOperation, storeOf } from './operations';
+import { storeOf } from '../shared/n8n/ssoStore';
+import { runItemOperation } from './operations';
 import { credentials, properties, type Operation } from './description';
 
 export class AzureAdSso implements INodeType {

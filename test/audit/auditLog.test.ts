@@ -79,7 +79,7 @@ async function syncRecords(): Promise<AuditEntry[]> {
 	);
 	const byAction = (action: string, id: string) => records.find((record) => record.action === action && record.azureObjectId === id)!;
 	expect(byAction('requesterUpdated', uid(1))).toEqual({
-		id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+		recordId: expect.stringMatching(/^[0-9a-f-]{36}$/),
 		time: NOW.toISOString(),
 		source: 'sync',
 		action: 'requesterUpdated',
@@ -116,7 +116,7 @@ async function accountActionRecords(): Promise<{ records: AuditEntry[]; temporar
 	nock(GRAPH).post(`/v1.0/users/${ALICE.id}/revokeSignInSessions`).reply(200, { value: true });
 	const disabled = await accountAction({ action: 'disable' }, FORMULA_CALLER);
 	expect(disabled.entry).toEqual({
-		id: expect.any(String),
+		recordId: expect.any(String),
 		time: NOW.toISOString(),
 		source: 'accountAction',
 		action: 'disable',
@@ -157,7 +157,7 @@ async function ssoRecords(): Promise<{ records: AuditEntry[]; secrets: string[] 
 	]);
 	expect(records[1]).toMatchObject({ source: 'sso', requesterId: harness.jane.id, reason: expect.stringContaining(`session ${result.sessionId}`) });
 	// Read again (a view of the SSO store), a record keeps its id.
-	expect(ssoAuditEntry(harness.store.audit[1], SSO_ACTOR).id).toBe(records[1].id);
+	expect(ssoAuditEntry(harness.store.audit[1], SSO_ACTOR).recordId).toBe(records[1].recordId);
 	return { records, secrets: [result.sessionToken, idToken, code, redemption.body.code_verifier] };
 }
 
@@ -175,7 +175,7 @@ describe('the audit log of one sync, account actions and an SSO login', () => {
 	});
 
 	it('gives every record a unique id and only the flat record fields', () => {
-		expect(new Set(all.map((record) => record.id)).size).toBe(all.length);
+		expect(new Set(all.map((record) => record.recordId)).size).toBe(all.length);
 		for (const record of all) expect(Object.keys(record)).toEqual(AUDIT_FIELDS);
 	});
 

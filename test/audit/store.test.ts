@@ -66,7 +66,7 @@ describe('the audit log in workflow static data', () => {
 	});
 
 	it('reads malformed stored records as absent', () => {
-		const data: Record<string, unknown> = { [AUDIT_STORE_KEY]: { revision: 3, records: [{ id: 'x', time: 'not a time' }, 'junk', record(1)] } };
+		const data: Record<string, unknown> = { [AUDIT_STORE_KEY]: { revision: 3, records: [{ recordId: 'x', time: 'not a time' }, 'junk', record(1)] } };
 		const store = auditStoreAccess('wf-2', { load: () => data[AUDIT_STORE_KEY], save: () => undefined });
 		expect(store.read().records.map((entry) => entry.reason)).toEqual(['1 days ago']);
 	});

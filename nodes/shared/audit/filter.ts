@@ -1,6 +1,6 @@
 /** Which audit records an export shows: a time range, a subject, actions. */
 import type { AuditEntry } from './record';
-import { AuditSettingError } from './retention';
+import { AuditSettingError, sortOldestFirst } from './retention';
 
 export interface AuditFilter {
 	/** Inclusive, ISO 8601. */
@@ -50,4 +50,9 @@ export function matchesAuditFilter(record: AuditEntry, filter: AuditFilter): boo
 
 export function filterAudit(records: readonly AuditEntry[], filter: AuditFilter): AuditEntry[] {
 	return records.filter((record) => matchesAuditFilter(record, filter));
+}
+
+/** What an export writes: the matching records, oldest first. */
+export function selectAudit(records: readonly AuditEntry[], filter: AuditFilter): AuditEntry[] {
+	return sortOldestFirst(filterAudit(records, filter));
 }

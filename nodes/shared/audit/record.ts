@@ -11,8 +11,8 @@ export type AuditSource = 'sync' | 'accountAction' | 'sso';
 export type AuditOutcome = 'done' | 'refused' | 'failed';
 
 export interface AuditEntry {
-	/** Unique (a UUID): rows appended by two workers never collide. */
-	id: string;
+	/** Unique (a UUID): rows appended by two workers never collide. Not `id`: Data Tables keep their own. */
+	recordId: string;
 	/** ISO 8601, UTC. */
 	time: string;
 	source: AuditSource;
@@ -68,12 +68,12 @@ export interface AuditEvent {
 	/** Defaults to now. */
 	time?: Date;
 	/** Defaults to a new UUID; a source that is read again (the SSO store) gives a stable one. */
-	id?: string;
+	recordId?: string;
 }
 
 /** The canonical record columns, in CSV and Data Table order. */
 export const AUDIT_FIELDS: readonly (keyof AuditEntry)[] = [
-	'id',
+	'recordId',
 	'time',
 	'source',
 	'action',
@@ -126,7 +126,7 @@ function formatValue(value: unknown): string {
 
 export function auditEntry(actor: AuditActor, event: AuditEvent): AuditEntry {
 	return {
-		id: event.id ?? randomUUID(),
+		recordId: event.recordId ?? randomUUID(),
 		time: (event.time ?? new Date()).toISOString(),
 		source: event.source,
 		action: event.action,
@@ -153,7 +153,7 @@ function textOrNull(value: string | null | undefined): string | null {
 export function parseAuditEntry(raw: unknown): AuditEntry | null {
 	if (typeof raw !== 'object' || raw === null) return null;
 	const value = raw as Record<string, unknown>;
-	if (typeof value.id !== 'string' || typeof value.time !== 'string' || Number.isNaN(Date.parse(value.time))) return null;
+	if (typeof value.recordId !== 'string' || typeof value.time !== 'string' || Number.isNaN(Date.parse(value.time))) return null;
 	const entry = Object.fromEntries(AUDIT_FIELDS.map((field) => [field, typeof value[field] === 'string' ? value[field] : null])) as unknown as AuditEntry;
 	entry.changes = entry.changes ?? '';
 	return entry;

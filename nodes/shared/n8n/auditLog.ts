@@ -5,9 +5,11 @@
  * shared table is filled by a Data Table node on the Audit output; see docs/audit.md.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IPairedItemData } from 'n8n-workflow';
-import type { AuditActor, AuditEntry } from '../audit/record';
+import { parseAuditEntry, type AuditActor, type AuditEntry } from '../audit/record';
 import { checkRetention, DEFAULT_AUDIT_RETENTION, type AuditRetention } from '../audit/retention';
 import { appendAuditEntries, auditStoreAccess, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
+import { ssoAuditEntry } from '../sso/audit';
+import { storeOf } from './ssoStore';
 
 export type AuditSink = 'staticData' | 'items' | 'both';
 
@@ -112,4 +114,19 @@ export function recordAudit(context: IExecuteFunctions, entries: readonly Paired
 		appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
 	}
 	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
+}
+
+/**
+ * This workflow's audit log: its own records and, read as records, the events its SSO store keeps
+ * (that store is the SSO node's static-data sink; they are not copied). Unordered.
+ */
+export function readWorkflowAudit(context: IExecuteFunctions): AuditEntry[] {
+	const workflow = context.getWorkflow();
+	const ssoActor: AuditActor = { workflowId: workflow.id ?? null, workflowName: workflow.name ?? null, executionId: null, trigger: null };
+	return [...workflowAuditStore(context).read().records, ...storeOf(context).read().audit.map((record) => ssoAuditEntry(record, ssoActor))];
+}
+
+/** Audit records among input items (the Audit output, or rows of a Data Table or database); other items are skipped. */
+export function auditEntriesFrom(items: readonly INodeExecutionData[]): AuditEntry[] {
+	return items.map((item) => parseAuditEntry(item.json)).filter((entry): entry is AuditEntry => entry !== null);
 }

@@ -76,6 +76,6 @@ export function ssoAuditEntry(record: AuditRecord, actor: AuditActor): AuditEntr
 		reason,
 		caller: record.clientAddress,
 		time: new Date(record.time),
-		id: `sso-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`,
+		recordId: `sso-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`,
 	});
 }
