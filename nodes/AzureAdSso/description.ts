@@ -447,5 +447,5 @@ export const properties: INodeProperties[] = [
 	...callerInputs,
 	...exportInputs,
 	options,
-	auditLogProperty({ retention: false, staticDataNote: "Kept in this workflow's SSO store (the newest Audit Log Size events), as before; read by Export Audit Log and Export Unsynced → Export Audit" }),
+	auditLogProperty({ retention: false, staticDataNote: "Kept in this workflow's SSO store (the newest Audit Log Size events), as before; read by Export Audit Log and Export Unsynced → Export Audit", displayOptions: { show: { operation: AUDITED_OPERATIONS } } }),
 ];

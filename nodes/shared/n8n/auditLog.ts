@@ -34,7 +34,7 @@ const SINK_OPTIONS = [
  * The "Audit Log" parameter. `staticDataNote` says what static data holds for this node (the SSO
  * node keeps its events in its own store, with its own size option, so it has no retention here).
  */
-export function auditLogProperty(options: { retention: boolean; staticDataNote?: string }): INodeProperties {
+export function auditLogProperty(options: { retention: boolean; staticDataNote?: string; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
 	const sink: INodeProperties = {
 		displayName: 'Sink',
 		name: 'sink',
@@ -69,6 +69,7 @@ export function auditLogProperty(options: { retention: boolean; staticDataNote?:
 		placeholder: 'Add Audit Log Setting',
 		default: {},
 		description: 'One audit record per change, action or login: kept in static data by default, or sent to the Audit output',
+		...(options.displayOptions ? { displayOptions: options.displayOptions } : {}),
 		options: options.retention ? [sink, ...retention] : [sink],
 	};
 }
