@@ -58,11 +58,18 @@ describe('the audit log in workflow static data', () => {
 		const first = new Execution(database);
 		const second = new Execution(database);
 		const retention = { maxAgeDays: 0, maxCount: 3 };
-		appendAuditEntries(auditStoreAccess('wf-1', first.slot()), [record(4), record(3)], retention, NOW);
-		appendAuditEntries(auditStoreAccess('wf-1', second.slot()), [record(2), record(1)], retention, NOW);
+		expect(appendAuditEntries(auditStoreAccess('wf-1', first.slot()), [record(4), record(3)], retention, NOW)).toBe(0);
+		// Over Keep Records: the oldest record goes, and it was kept before this append.
+		expect(appendAuditEntries(auditStoreAccess('wf-1', second.slot()), [record(2), record(1)], retention, NOW)).toBe(0);
 		second.finish();
 		first.finish();
 		expect((database.saved[AUDIT_STORE_KEY] as AuditStoreData).records.map((entry) => entry.reason)).toEqual(['3 days ago', '2 days ago', '1 days ago']);
+	});
+
+	it('says how many new records the retention dropped at once', () => {
+		const store = auditStoreAccess('wf-3', { load: () => undefined, save: () => undefined });
+		expect(appendAuditEntries(store, [record(5), record(4), record(3)], { maxAgeDays: 0, maxCount: 2 }, NOW)).toBe(1);
+		expect(appendAuditEntries(store, [record(400)], { maxAgeDays: 30, maxCount: 0 }, NOW)).toBe(1);
 	});
 
 	it('reads malformed stored records as absent', () => {

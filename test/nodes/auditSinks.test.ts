@@ -178,6 +178,12 @@ describe('Upsert Requester: audit log sink', () => {
 		expect(kept(second).map((record) => record.action)).toEqual(['requesterCreated', 'requesterCreated', 'requesterUpdated']);
 	});
 
+	it('warns when one run has more records than Keep Records, keeping the newest', async () => {
+		const result = await sync([ada, bob], { keepRecords: 1 });
+		expect(kept(result).map((record) => record.email)).toEqual(['bob@contoso.test']);
+		expect(result.logs.join('\n')).toMatch(/Audit log: 1 of 2 new records are not kept in static data \(Keep Records 1, Keep Days 90\)/);
+	});
+
 	it('writes no record for a dry run', async () => {
 		const result = await runNode({
 			node: new UpsertRequester(),

@@ -33,11 +33,15 @@ export function auditStoreAccess(scope: string, slot: StoreSlot<AuditStoreData>)
 	return revisionedStore(latest, scope, slot, { empty: emptyAuditStore, parse: parseAuditStore });
 }
 
-/** Appends the records and applies the retention; returns how many records the log keeps. */
+/**
+ * Appends the records and applies the retention; returns how many of the new records it dropped
+ * at once (more records in one run than Keep Records allows, or older than Keep Days).
+ */
 export function appendAuditEntries(store: RevisionedStore<AuditStoreData>, records: readonly AuditEntry[], retention: AuditRetention, now: Date): number {
 	return store.update((data) => {
 		data.records = applyRetention([...data.records, ...records], retention, now);
-		return data.records.length;
+		const kept = new Set(data.records.map((record) => record.recordId));
+		return records.filter((record) => !kept.has(record.recordId)).length;
 	});
 }
 

@@ -112,7 +112,12 @@ export interface PairedAuditEntry {
 export function recordAudit(context: IExecuteFunctions, entries: readonly PairedAuditEntry[], settings: AuditLogSettings, keepInStaticData = true): INodeExecutionData[] {
 	if (entries.length === 0) return [];
 	if (keepInStaticData && settings.sink !== 'items') {
-		appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
+		const dropped = appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
+		if (dropped > 0) {
+			context.logger.warn(
+				`Audit log: ${dropped} of ${entries.length} new records are not kept in static data (Keep Records ${settings.retention.maxCount}, Keep Days ${settings.retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
+			);
+		}
 	}
 	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
 }
