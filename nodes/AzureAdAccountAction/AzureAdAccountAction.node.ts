@@ -18,10 +18,12 @@ import {
 	type AccountActionResult,
 	type PasswordResetSettings,
 } from '../shared/graph/accountActions';
+import { accountActionEntry } from '../shared/audit/accountAction';
 import { GraphError } from '../shared/graph/errors';
 import type { GraphClient } from '../shared/graph/client';
 import { parseList, ProtectionSettingError } from '../shared/graph/protection';
 import type { MatchBy } from '../shared/graph/userResolution';
+import { auditActorOf, auditLogSettings, recordAudit } from '../shared/n8n/auditLog';
 import { azureAdConnectionTest, getGraphClient } from '../shared/n8n/azureAd';
 import { forEachItem } from '../shared/n8n/itemLoop';
 import { credentials, properties, type NodeOptions } from './description';
@@ -46,7 +48,10 @@ export class AzureAdAccountAction implements INodeType {
 		defaults: { name: 'Azure AD Account Action' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: [
+			{ type: NodeConnectionTypes.Main, displayName: 'Result' },
+			{ type: NodeConnectionTypes.Main, displayName: 'Audit' },
+		],
 		credentials,
 		properties,
 	};
@@ -56,6 +61,9 @@ export class AzureAdAccountAction implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const node = this.getNode();
 		const { maxTries } = this.getNodeParameter('options', 0, {}) as NodeOptions;
+		const audit = auditLogSettings(this);
+		const actor = auditActorOf(this);
+		const auditItems: INodeExecutionData[] = [];
 		// Built once, on first use: when it cannot be built, every item fails with that one error.
 		let client: Promise<GraphClient> | undefined;
 		const results = await forEachItem(this, async (index) => {
@@ -63,23 +71,26 @@ export class AzureAdAccountAction implements INodeType {
 			const options = this.getNodeParameter('options', index, {}) as NodeOptions;
 			// Only the client and parameter evaluation throw; the core reports its failures as outcomes.
 			const result = await runAccountAction(graph, readRequest(this, index, options));
-			const { audit } = result;
+			const record = result.audit;
 			this.logger.info(
-				`Azure AD Account Action: ${audit.action} for ${audit.user?.userPrincipalName ?? audit.requestedUser} → ${audit.outcome}${audit.ticketId ? ` (ticket ${audit.ticketId})` : ''}`,
+				`Azure AD Account Action: ${record.action} for ${record.user?.userPrincipalName ?? record.requestedUser} → ${record.outcome}${record.ticketId ? ` (ticket ${record.ticketId})` : ''}`,
 			);
-			const json = { ...audit, ...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}) } as unknown as IDataObject;
+			// Kept before a failure or refusal stops the node: those are what auditors look for.
+			const caller = String(this.getNodeParameter('caller', index, '') ?? '');
+			auditItems.push(...recordAudit(this, [{ record: accountActionEntry(result.audit, actor, caller), pairedItem: { item: index } }], audit));
+			const json = { ...result.audit, ...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}) } as unknown as IDataObject;
 			// With Continue On Fail a failure stays an audit record (outcome "failed") on the main
 			// output: n8n would replace the item's JSON with the message if we attached the error.
-			if (audit.outcome === 'failed' && !this.continueOnFail()) throw failureError(node, result, index);
-			if (audit.outcome === 'refused' && options.failOnRefusal && !this.continueOnFail()) {
-				throw new NodeOperationError(node, `${ACTION_LABELS[audit.action]} refused for ${who(result)}: ${audit.reason}`, {
+			if (record.outcome === 'failed' && !this.continueOnFail()) throw failureError(node, result, index);
+			if (record.outcome === 'refused' && options.failOnRefusal && !this.continueOnFail()) {
+				throw new NodeOperationError(node, `${ACTION_LABELS[record.action]} refused for ${who(result)}: ${record.reason}`, {
 					itemIndex: index,
 					description: 'The account is protected. Turn off "Fail on Refusal" to get the refusal as an item instead.',
 				});
 			}
 			return { json, pairedItem: { item: index } };
 		});
-		return [results];
+		return [results, auditItems];
 	}
 }
 

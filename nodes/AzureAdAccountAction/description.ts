@@ -2,6 +2,7 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 import type { RecipientFallback } from '../shared/graph/accountActions';
 import { MAX_TEMPORARY_PASSWORD_LENGTH, MIN_TEMPORARY_PASSWORD_LENGTH } from '../shared/graph/password';
+import { auditLogProperty } from '../shared/n8n/auditLog';
 import { maxTriesOption } from '../shared/n8n/azureAd';
 
 const DEFAULT_EMAIL_BODY = [
@@ -109,6 +110,14 @@ export const properties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. {{ $json.ticket_id }}',
 		description: 'The ticket this action is for. Recorded in the audit record, and {ticketId} in the email.',
+	},
+	{
+		displayName: 'Requested By',
+		name: 'caller',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.body.agent }}',
+		description: "Who asked for the action (the ticket's agent or system), recorded as the caller in the audit log",
 	},
 	{
 		displayName: 'Send Email',
@@ -259,4 +268,5 @@ export const properties: INodeProperties[] = [
 			},
 		],
 	},
+	auditLogProperty({ retention: true }),
 ];

@@ -8,10 +8,13 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 import { ssoAuditCsv } from '../shared/export/ssoAudit';
+import { auditActorOf, auditLogSettings, recordAudit } from '../shared/n8n/auditLog';
 import { azureAdConnectionTest } from '../shared/n8n/azureAd';
 import { destinationMethods } from '../shared/n8n/destinations';
 import { forEachItem, pairAll, runOnce } from '../shared/n8n/itemLoop';
-import { runItemOperation, storeOf } from './operations';
+import { ssoAuditEntry, type AuditRecord } from '../shared/sso/audit';
+import { storeOf } from '../shared/n8n/ssoStore';
+import { runItemOperation } from './operations';
 import { credentials, properties, type Operation } from './description';
 
 export class AzureAdSso implements INodeType {
@@ -28,7 +31,10 @@ export class AzureAdSso implements INodeType {
 		defaults: { name: 'Azure AD SSO' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: [
+			{ type: NodeConnectionTypes.Main, displayName: 'Result' },
+			{ type: NodeConnectionTypes.Main, displayName: 'Audit' },
+		],
 		credentials,
 		properties,
 	};
@@ -40,10 +46,16 @@ export class AzureAdSso implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as Operation;
-		if (operation === 'exportAuditLog') return await runOnce(this, async () => [[await exportAuditLog(this)]]);
+		if (operation === 'exportAuditLog') return await runOnce(this, async () => [[await exportAuditLog(this)], []], { outputCount: 2 });
 
+		const audit = auditLogSettings(this);
+		const actor = auditActorOf(this);
+		const auditItems: INodeExecutionData[] = [];
 		const output = await forEachItem(this, async (itemIndex) => {
 			const json = await runItemOperation(this, operation, itemIndex);
+			// The SSO store keeps its own events (Audit Log Size); the Audit output gets them as records.
+			const records = (json.audit as unknown as AuditRecord[] | undefined) ?? [];
+			auditItems.push(...recordAudit(this, records.map((record) => ({ record: ssoAuditEntry(record, actor), pairedItem: { item: itemIndex } })), audit, false));
 			const throwOnFailure = this.getNodeParameter('options.throwOnFailure', itemIndex, false) as boolean;
 			if (json.ok === false && throwOnFailure && !this.continueOnFail()) {
 				throw new NodeOperationError(this.getNode(), `${String(json.code)}: ${String(json.adminReason)}`, {
@@ -53,7 +65,7 @@ export class AzureAdSso implements INodeType {
 			}
 			return { json, pairedItem: { item: itemIndex } };
 		});
-		return [output];
+		return [output, auditItems];
 	}
 }
 

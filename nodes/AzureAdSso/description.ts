@@ -1,5 +1,6 @@
 /** Parameters of the Azure AD SSO node, by operation. */
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import { auditLogProperty } from '../shared/n8n/auditLog';
 import { destinationCredentials, destinationProperties } from '../shared/n8n/destinations';
 import { syncIdProperty } from '../shared/n8n/syncState';
 
@@ -446,4 +447,5 @@ export const properties: INodeProperties[] = [
 	...callerInputs,
 	...exportInputs,
 	options,
+	auditLogProperty({ retention: false, staticDataNote: "Kept in this workflow's SSO store (the newest Audit Log Size events), as before; read by Export Audit Log and Export Unsynced → Export Audit", displayOptions: { show: { operation: AUDITED_OPERATIONS } } }),
 ];

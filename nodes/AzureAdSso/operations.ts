@@ -9,6 +9,7 @@ import type { RequesterDestination } from '../shared/destinations/types';
 import { buildConnection, type AzureAdCredentialFields } from '../shared/graph/connection';
 import { AZURE_AD_CREDENTIAL, getGraphClient } from '../shared/n8n/azureAd';
 import { buildDestination } from '../shared/n8n/destinations';
+import { storeOf } from '../shared/n8n/ssoStore';
 import { loadSyncRecords } from '../shared/n8n/syncRecords';
 import { syncIdFrom } from '../shared/n8n/syncState';
 import type { SsoKey, SsoKeyKind } from '../shared/requester/model';
@@ -22,8 +23,6 @@ import { beginLogin, completeLogin, type CompleteLoginSettings, type LoginSucces
 import { employeeIdFromGraph, type AllowedRequesters, type LoginCandidate } from '../shared/sso/requesterAccess';
 import { listSessions, revokeSession, signOutEverywhere, validateSession, type RequesterRef, type TokenInput } from '../shared/sso/sessionOperations';
 import { clearedCookie, DEFAULT_SESSIONS, sessionCookie, type CookieSettings, type SessionSettings } from '../shared/sso/sessions';
-import { SSO_STORE_KEY } from '../shared/sso/store';
-import { ssoStoreAccess, type SsoStoreAccess } from '../shared/sso/storeAccess';
 import type { Operation } from './description';
 
 type ItemOperation = Exclude<Operation, 'exportAuditLog'>;
@@ -32,18 +31,6 @@ const MINUTE = 60_000;
 const DEFAULT_COOKIE_NAME = 'portal_session';
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const COOKIE_DOMAIN = /^\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$/;
-
-/** The SSO store of this workflow (global static data), shared by every execution in this process. */
-export function storeOf(context: IExecuteFunctions): SsoStoreAccess {
-	const data = context.getWorkflowStaticData('global');
-	return ssoStoreAccess(context.getWorkflow().id ?? 'workflow', {
-		load: () => data[SSO_STORE_KEY],
-		// A new top-level value, so n8n notices the change and saves it.
-		save: (value) => {
-			data[SSO_STORE_KEY] = value as unknown as IDataObject;
-		},
-	});
-}
 
 /** Runs one item's operation; every refusal or set-up problem comes back as an `ok: false` item. */
 export async function runItemOperation(context: IExecuteFunctions, operation: ItemOperation, itemIndex: number): Promise<IDataObject> {

@@ -7,12 +7,16 @@ import {
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
+import { parseAuditFilter, selectAudit } from '../shared/audit/filter';
+import { AuditSettingError } from '../shared/audit/retention';
+import { auditCsv } from '../shared/export/audit';
 import { unsyncedCsv, type UnsyncedRow } from '../shared/export/unsynced';
+import { auditEntriesFrom, readWorkflowAudit } from '../shared/n8n/auditLog';
 import { runOnce } from '../shared/n8n/itemLoop';
 import { syncIdFrom } from '../shared/n8n/syncState';
 import { loadSyncRecords } from '../shared/n8n/syncRecords';
 import { listUnsynced } from '../shared/sync/registry';
-import { properties, type ExportOptions, type Source } from './description';
+import { properties, type AuditFilterParameters, type AuditSource, type ExportOptions, type Operation, type Source } from './description';
 
 export class ExportUnsynced implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,8 +25,10 @@ export class ExportUnsynced implements INodeType {
 		icon: { light: 'file:../../icons/azureAd.svg', dark: 'file:../../icons/azureAd.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{$parameter["source"] === "registry" ? "Unsynced records of " + $parameter["syncId"] : "Failed input items"}}',
-		description: 'Creates a CSV file of every Azure AD user that did not sync, with the reason, ready to download or email',
+		subtitle:
+			'={{$parameter["operation"] === "exportAudit" ? "Audit log" : $parameter["source"] === "registry" ? "Unsynced records of " + $parameter["syncId"] : "Failed input items"}}',
+		description:
+			'Creates a CSV file of every Azure AD user that did not sync, with the reason, or of the audit log (requester changes, account actions, logins), ready to download or email',
 		defaults: { name: 'Export Unsynced' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -31,6 +37,7 @@ export class ExportUnsynced implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		if ((this.getNodeParameter('operation', 0, 'exportUnsynced') as Operation) === 'exportAudit') return await exportAudit(this);
 		const items = this.getInputData();
 		const source = this.getNodeParameter('source', 0) as Source;
 		const binaryPropertyName = this.getNodeParameter('binaryPropertyName', 0) as string;
@@ -62,6 +69,32 @@ export class ExportUnsynced implements INodeType {
 			},
 		);
 	}
+}
+
+/** The audit log (this workflow's, or records among the input items) as one CSV file, filtered. */
+async function exportAudit(context: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = context.getInputData();
+	const pairedItem = items.map((_, item) => ({ item }));
+	return await runOnce(
+		context,
+		async () => {
+			const source = context.getNodeParameter('auditSource', 0, 'workflow') as AuditSource;
+			const binaryPropertyName = context.getNodeParameter('binaryPropertyName', 0) as string;
+			const options = context.getNodeParameter('options', 0, {}) as ExportOptions;
+			const filter = parseAuditFilter(context.getNodeParameter('auditFilter', 0, {}) as AuditFilterParameters);
+			const rows = selectAudit(source === 'workflow' ? readWorkflowAudit(context) : auditEntriesFrom(items), filter);
+			if (rows.length === 0 && options.skipWhenEmpty) return [[]];
+			const fileName = options.fileName?.trim() || `audit-${new Date().toISOString().slice(0, 10)}.csv`;
+			const binary = await context.helpers.prepareBinaryData(Buffer.from(auditCsv(rows, { bom: options.bom }), 'utf8'), fileName, 'text/csv');
+			const json: IDataObject = { operation: 'exportAudit', source, rows: rows.length, fileName, from: rows[0]?.time ?? null, to: rows.at(-1)?.time ?? null };
+			return [[{ json, binary: { [binaryPropertyName]: binary }, pairedItem }]];
+		},
+		{
+			pairedItem,
+			errorFor: (error) =>
+				new NodeOperationError(context.getNode(), error as Error, error instanceof AuditSettingError ? { description: `Fix the "${error.field}" filter.` } : {}),
+		},
+	);
 }
 
 /** A failed Upsert Requester outcome, or an item of Map To Requester's Unmapped output. */

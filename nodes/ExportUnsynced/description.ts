@@ -2,7 +2,20 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { syncIdProperty } from '../shared/n8n/syncState';
 
+export type Operation = 'exportUnsynced' | 'exportAudit';
 export type Source = 'registry' | 'input';
+export type AuditSource = 'workflow' | 'input';
+
+/** The Audit Filter collection, as the node reads it. */
+export interface AuditFilterParameters {
+	from?: string;
+	to?: string;
+	subject?: string;
+	actions?: string;
+}
+
+const unsyncedOnly = { show: { operation: ['exportUnsynced'] } };
+const auditOnly = { show: { operation: ['exportAudit'] } };
 
 /** The Options collection, as the node reads it. */
 export interface ExportOptions {
@@ -13,9 +26,26 @@ export interface ExportOptions {
 
 export const properties: INodeProperties[] = [
 	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Export Unsynced', value: 'exportUnsynced', action: 'Export unsynced users as CSV', description: 'Every user that did not sync, with the reason' },
+			{
+				name: 'Export Audit',
+				value: 'exportAudit',
+				action: 'Export the audit log as CSV',
+				description: 'Requester changes, account actions and SSO events, filtered by time, subject or action',
+			},
+		],
+		default: 'exportUnsynced',
+	},
+	{
 		displayName: 'Source',
 		name: 'source',
 		type: 'options',
+		displayOptions: unsyncedOnly,
 		options: [
 			{
 				name: 'Unsynced Registry',
@@ -30,7 +60,55 @@ export const properties: INodeProperties[] = [
 		],
 		default: 'registry',
 	},
-	{ ...syncIdProperty, displayOptions: { show: { source: ['registry'] } } },
+	{ ...syncIdProperty, displayOptions: { show: { operation: ['exportUnsynced'], source: ['registry'] } } },
+	{
+		displayName: 'Source',
+		name: 'auditSource',
+		type: 'options',
+		displayOptions: auditOnly,
+		options: [
+			{
+				name: "This Workflow's Audit Log",
+				value: 'workflow',
+				description: 'The records this workflow keeps in static data (Upsert Requester, Azure AD Account Action, Azure AD SSO with the default sink)',
+			},
+			{
+				name: 'Audit Records in Input Items',
+				value: 'input',
+				description: 'Records among the items this node receives: an Audit output, or rows read back from a Data Table or database',
+			},
+		],
+		default: 'workflow',
+	},
+	{
+		displayName: 'Filter',
+		name: 'auditFilter',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: auditOnly,
+		options: [
+			{ displayName: 'From', name: 'from', type: 'string', default: '', placeholder: 'e.g. 2026-12-01T00:00:00Z', description: 'Records at or after this time (ISO 8601)' },
+			{ displayName: 'To', name: 'to', type: 'string', default: '', placeholder: 'e.g. 2026-12-08T00:00:00Z', description: 'Records before this time (ISO 8601)' },
+			{
+				displayName: 'Subject',
+				name: 'subject',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. jane.doe@contoso.com',
+				description: 'Only records about this Azure object ID, requester ID or email (whole value, any case)',
+			},
+			{
+				displayName: 'Actions',
+				name: 'actions',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. requesterDeactivated, disable',
+				description:
+					'Comma-separated actions: requesterCreated, requesterUpdated, requesterDeactivated, requesterReactivated, requesterUnsynced, disable, unlock, forcePasswordReset, revokeSessions, loginStarted, loginSucceeded, loginFailed, lockedOut, sessionRevoked, signedOutEverywhere',
+			},
+		],
+	},
 	{
 		displayName: 'Put Output File in Field',
 		name: 'binaryPropertyName',
@@ -52,7 +130,7 @@ export const properties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. unsynced-users.csv',
-				description: 'Defaults to unsynced-[Sync ID]-[date].csv',
+				description: 'Defaults to unsynced-[Sync ID]-[date].csv, or audit-[date].csv',
 			},
 			{
 				displayName: 'Add BOM for Excel',
@@ -66,7 +144,7 @@ export const properties: INodeProperties[] = [
 				name: 'skipWhenEmpty',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to output nothing when there are no unsynced users, so a following email is not sent',
+				description: 'Whether to output nothing when there are no rows, so a following email is not sent',
 			},
 		],
 	},

@@ -7,6 +7,7 @@ import {
 	type INodeTypeDescription,
 	type IPairedItemData,
 } from 'n8n-workflow';
+import { auditActorOf, auditLogSettings, recordAudit, type AuditLogSettings } from '../shared/n8n/auditLog';
 import { buildDestination, destinationMethods } from '../shared/n8n/destinations';
 import { describeError, toNodeError } from '../shared/n8n/errors';
 import { runOnce } from '../shared/n8n/itemLoop';
@@ -46,6 +47,7 @@ export class UpsertRequester implements INodeType {
 		outputs: [
 			{ type: NodeConnectionTypes.Main, displayName: 'Users' },
 			{ type: NodeConnectionTypes.Main, displayName: 'Summary' },
+			{ type: NodeConnectionTypes.Main, displayName: 'Audit' },
 		],
 		credentials,
 		properties,
@@ -72,23 +74,31 @@ export class UpsertRequester implements INodeType {
 			maxRunMinutes: options.maxRunMinutes ?? 45,
 			maxWritesPerRun: options.maxWritesPerRun ?? 0,
 		};
+		let audit: AuditLogSettings;
 		try {
 			checkApplyRequest(request);
+			audit = auditLogSettings(this);
 		} catch (error) {
-			// A Sync ID or Time Zone that cannot work stops the node even with Continue On Fail.
+			// A Sync ID, Time Zone or audit retention that cannot work stops the node even with Continue On Fail.
 			throw toNodeError(this.getNode(), error);
 		}
 		return await runOnce(
 			this,
 			async () => {
-				const { users, summary } = await applyChanges(syncHostFor(this), request, (keyKind) => buildDestination(this, 0, { keyKind }));
+				const report = await applyChanges({ ...syncHostFor(this), actor: auditActorOf(this) }, request, (keyKind) => buildDestination(this, 0, { keyKind }));
+				const auditItems = recordAudit(
+					this,
+					report.audit.map(({ record, itemIndex }) => ({ record, pairedItem: pairedFor({ itemIndex }, parsed.refs) })),
+					audit,
+				);
 				return [
-					users.map((outcome) => ({ json: outcome as unknown as IDataObject, pairedItem: pairedFor(outcome, parsed.refs) })),
-					[{ json: summary as unknown as IDataObject, pairedItem: allPaired.length > 0 ? allPaired : { item: 0 } }],
+					report.users.map((outcome) => ({ json: outcome as unknown as IDataObject, pairedItem: pairedFor(outcome, parsed.refs) })),
+					[{ json: report.summary as unknown as IDataObject, pairedItem: allPaired.length > 0 ? allPaired : { item: 0 } }],
+					auditItems,
 				];
 			},
 			{
-				outputCount: 2,
+				outputCount: 3,
 				errorOutput: 1,
 				pairedItem: allPaired,
 				errorJson: (_error, _itemIndex, cause) => failedRunJson(cause),
@@ -105,7 +115,7 @@ function failedRunJson(cause: unknown): IDataObject {
 }
 
 /** Retried and out-of-scope users have no input item of their own; they pair with the first one. */
-function pairedFor(outcome: UserOutcome, refs: InputRef[]): IPairedItemData {
+function pairedFor(outcome: Pick<UserOutcome, 'itemIndex'>, refs: InputRef[]): IPairedItemData {
 	const ref = outcome.itemIndex === undefined ? undefined : refs[outcome.itemIndex];
 	return ref ? { item: ref.item, input: ref.input } : { item: 0 };
 }

@@ -1,5 +1,6 @@
 /** Parameters and credentials of the Upsert Requester node. */
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import { auditLogProperty } from '../shared/n8n/auditLog';
 import { destinationCredentials, destinationProperties } from '../shared/n8n/destinations';
 import { syncIdProperty } from '../shared/n8n/syncState';
 
@@ -109,4 +110,5 @@ export const properties: INodeProperties[] = [
 			},
 		],
 	},
+	auditLogProperty({ retention: true }),
 ];

@@ -18,6 +18,8 @@
  *     email); every change is applied; static data is the last saver's, so the cumulative
  *     statistics count one of the two runs (asserted: the documented cost) and users whose create
  *     lost the race wait as unsynced until the next run links them;
+ *   - audit records of account actions running on both workers at once are all in the n8n Data Table
+ *     their Audit output is appended to (row inserts; docs/audit.md), and export as CSV from it;
  *   - a worker killed (SIGKILL) in the middle of a sync loses nothing: its run saved no static data,
  *     so the cursor has not moved; the next run, on the other worker, replays the same changes,
  *     finds the requesters the killed run created and creates only the rest.
@@ -27,8 +29,10 @@
  * apt-get installs postgresql and redis-server when they are missing). Prints the figures used in
  * docs/scale.md.
  */
+import { parse } from 'csv-parse/sync';
 import { makeUsers, type SeedUser } from '../fixtures/standins/microsoft';
 import type { Requester as FreshserviceRequester } from '../destinations/freshservice/standIn';
+import { appendAuditToTable, auditTableExportWorkflow, auditTableSetupWorkflow, AUDIT_TABLE_EXPORT_PATH, AUDIT_TABLE_SETUP_PATH } from './support/auditTable';
 import { executionSucceeded, nodeOutput } from './support/n8n';
 import { startQueueSandbox, type QueueExecution, type QueueSandbox } from './support/queueMode';
 import { packThePack, readWorkflow, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TICKET_WEBHOOK_KEY, TICKET_WORKFLOW } from './support/sandbox';
@@ -45,6 +49,7 @@ const syncable = (users: SeedUser[]) => users.filter((user) => user.accountEnabl
 
 let queue: QueueSandbox;
 let syncWorkflowId: string;
+let ticketWorkflowId: string;
 const figures: Record<string, unknown> = {};
 const suiteStartedAt = Date.now();
 
@@ -58,7 +63,9 @@ beforeAll(async () => {
 	const ticket = readWorkflow(TICKET_WORKFLOW);
 	const reset = (ticket.nodes as Array<{ name: string; parameters: Record<string, unknown> }>).find((node) => node.name === 'Force Password Reset')!;
 	reset.parameters.senderMailbox = USERS.find((user) => user.accountEnabled !== false && user.mail)!.mail;
-	const ticketWorkflowId = await queue.main.importWorkflow(ticket);
+	appendAuditToTable(ticket, ['Disable (Lock) Account', 'Unlock Account', 'Force Password Reset', 'Revoke Sessions']);
+	ticketWorkflowId = await queue.main.importWorkflow(ticket);
+	for (const workflow of [auditTableSetupWorkflow(), auditTableExportWorkflow()]) await queue.main.activate(await queue.main.importWorkflow(workflow));
 	await queue.main.activate(syncWorkflowId);
 	await queue.main.activate(ticketWorkflowId);
 	const processesAt = Date.now();
@@ -66,6 +73,9 @@ beforeAll(async () => {
 	await queue.start({ workers: 2, concurrency: 1, staticDataHook: false });
 	await queue.main.waitForWebhook(SYNC_PATH);
 	await queue.main.waitForWebhook(TICKET_PATH);
+	await queue.main.waitForWebhook(AUDIT_TABLE_SETUP_PATH);
+	await queue.main.waitForWebhook(AUDIT_TABLE_EXPORT_PATH, 'GET');
+	expect((await fetch(queue.main.webhookUrl(AUDIT_TABLE_SETUP_PATH), { method: 'POST' })).status).toBe(200);
 	figures.setupSeconds = seconds(startedAt);
 	figures.startMainAndWorkersSeconds = seconds(processesAt);
 });
@@ -228,6 +238,37 @@ describe('queue mode: main + two workers on PostgreSQL and Redis', () => {
 		// The three authorised calls ran on workers (the wrong key was refused by main).
 		const started = startedExecutions().map((count, index) => count - startedBefore[index]);
 		expect(started.reduce((sum, count) => sum + count, 0)).toBe(3);
+	});
+
+	it('keeps the audit records of account actions run on both workers at once, in one n8n Data Table', async () => {
+		const targets = syncable(USERS).slice(20, 26);
+		const mark = await queue.lastExecutionId();
+		const startedBefore = startedExecutions();
+		const answers = await Promise.all(
+			targets.map((user, index) =>
+				fetch(queue.main.webhookUrl(TICKET_PATH), {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'X-Ticket-Key': TICKET_WEBHOOK_KEY },
+					body: JSON.stringify({ ticketId: `AUD-${index}`, user: user.id, action: 'revokeSessions', requestedBy: 'queue.tester' }),
+				}).then((response) => response.status),
+			),
+		);
+		expect(answers).toEqual(targets.map(() => 200));
+		const executions = await queue.waitForExecutions(ticketWorkflowId, mark, targets.length);
+		const workers = new Set(executions.map((execution) => queue.workerOf(execution.id)));
+		expect(workers).toEqual(new Set([0, 1]));
+		expect(startedExecutions().every((count, index) => count > startedBefore[index])).toBe(true);
+
+		const exported = await fetch(queue.main.webhookUrl(AUDIT_TABLE_EXPORT_PATH));
+		expect(exported.status).toBe(200);
+		const rows = (parse(await exported.text(), { columns: true, bom: true }) as Array<Record<string, string>>).filter((row) => row.ticketId.startsWith('AUD-'));
+		expect(rows.map((row) => row.ticketId).sort()).toEqual(targets.map((_, index) => `AUD-${index}`));
+		for (const row of rows) expect(row).toMatchObject({ source: 'accountAction', action: 'revokeSessions', outcome: 'done', caller: 'queue.tester', trigger: 'webhook' });
+		expect(new Set(rows.map((row) => row.executionId))).toEqual(new Set(executions.map((execution) => String(execution.id))));
+
+		// Static data too (sink "Both"): saved whole by each execution, so the last to finish wins there.
+		const kept = ((await queue.staticData(ticketWorkflowId)).azureAdAudit as { records: Array<{ ticketId: string }> } | undefined)?.records ?? [];
+		figures.auditRecords = { executions: targets.length, workers: workers.size, dataTableRows: rows.length, staticDataRecords: kept.filter((record) => record.ticketId.startsWith('AUD-')).length };
 	});
 
 	it('two syncs at the same moment run on both workers at once and duplicate nobody; the next run links what the race left', async () => {

@@ -8,29 +8,12 @@ import { RateBudget } from '../../nodes/shared/http/rateBudget';
 import { DEFAULT_MAPPING } from '../../nodes/shared/requester';
 import { mapUser } from '../../nodes/shared/requester/mapping';
 import { applyChanges, type ApplyRequest } from '../../nodes/shared/sync/applyChanges';
-import type { SyncEntry } from '../../nodes/shared/sync/cursor';
-import type { SyncInput, SyncRecords } from '../../nodes/shared/sync/engine';
+import type { SyncInput } from '../../nodes/shared/sync/engine';
 import { readChanges, type ChangesRequest } from '../../nodes/shared/sync/readChanges';
-import type { SyncHost, SyncStore } from '../../nodes/shared/sync/store';
+import type { SyncHost } from '../../nodes/shared/sync/store';
 import { describeDuration } from '../../nodes/shared/sync/stats';
 import { MemoryDestination } from '../support/memoryDestination';
-
-class MemoryStore implements SyncStore {
-	readonly entries = new Map<string, SyncEntry>();
-	readonly records = new Map<string, SyncRecords>();
-	loadEntry(syncId: string): SyncEntry {
-		return structuredClone(this.entries.get(syncId) ?? {});
-	}
-	saveEntry(syncId: string, entry: SyncEntry): void {
-		this.entries.set(syncId, structuredClone(entry));
-	}
-	loadRecords(syncId: string): SyncRecords {
-		return structuredClone(this.records.get(syncId) ?? { links: {}, unsynced: {} });
-	}
-	saveRecords(syncId: string, records: SyncRecords): void {
-		this.records.set(syncId, structuredClone(records));
-	}
-}
+import { MemoryStore } from '../support/memorySyncStore';
 
 const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const person = (n: number, name = `User ${n}`) => ({ id: uid(n), displayName: name, mail: `user${n}@example.test`, userPrincipalName: `user${n}@example.test` });

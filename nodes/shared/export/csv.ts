@@ -1,7 +1,7 @@
 /**
  * CSV files for people who open them in Excel: csv-stringify does the quoting; cells that a
  * spreadsheet would run as a formula are neutralised with a leading apostrophe. Every CSV the
- * pack writes goes through toCsv (Export Unsynced, the SSO audit).
+ * pack writes goes through toCsv (Export Unsynced, the SSO audit, Export Audit).
  */
 import { stringifyCsv } from '../vendor';
 

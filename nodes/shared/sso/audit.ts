@@ -1,7 +1,11 @@
 /**
  * The SSO audit log: one record per event, output on the item and kept (the last N) in the store.
- * Records name the requester by SSO key and destination id, never a token or a code.
+ * Records name the requester by SSO key and destination id, never a token or a code. The
+ * workflow's audit log reads them as its own records (ssoAuditEntry): one model, kept here once.
  */
+import { createHash } from 'node:crypto';
+import { auditEntry, type AuditActor, type AuditEntry, type AuditOutcome } from '../audit/record';
+
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
 export interface AuditRecord {
@@ -44,4 +48,34 @@ export function auditRecord(event: AuditEvent, now: number, context: AuditContex
 export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], limit = DEFAULT_AUDIT_LIMIT): void {
 	data.audit.push(...records);
 	if (data.audit.length > limit) data.audit.splice(0, data.audit.length - limit);
+}
+
+const OUTCOMES: Record<AuditEvent, AuditOutcome> = {
+	loginStarted: 'done',
+	loginSucceeded: 'done',
+	loginFailed: 'failed',
+	lockedOut: 'refused',
+	sessionRevoked: 'done',
+	signedOutEverywhere: 'done',
+};
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The SSO record as a record of the audit log: the SSO key goes to the subject column it is. */
+export function ssoAuditEntry(record: AuditRecord, actor: AuditActor): AuditEntry {
+	const key = record.requester;
+	const keyColumn = key === null ? null : key.includes('@') ? 'email' : OBJECT_ID.test(key) ? 'azureObjectId' : null;
+	const reason = [keyColumn === null && key !== null ? `requester ${key}` : null, record.code, record.reason, record.sessionId ? `session ${record.sessionId}` : null]
+		.filter((part): part is string => part !== null && part !== '')
+		.join('; ');
+	return auditEntry(actor, {
+		source: 'sso',
+		action: record.event,
+		outcome: OUTCOMES[record.event] ?? 'done',
+		subject: { requesterId: record.requesterId, ...(keyColumn ? { [keyColumn]: key } : {}) },
+		reason,
+		caller: record.clientAddress,
+		time: new Date(record.time),
+		recordId: `sso-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`,
+	});
 }

@@ -10,6 +10,7 @@
  * with several workers can still lose a concurrent update; run webhooks on one process there.
  */
 import type { SsoKeyKind } from '../requester/model';
+import { revisionOf } from '../revisionedStore';
 import type { AuditRecord } from './audit';
 
 export const SSO_STORE_KEY = 'azureAdSso';
@@ -72,9 +73,6 @@ export function parseStore(raw: unknown): SsoStoreData {
 	};
 }
 
-export function revisionOf(raw: unknown): number {
-	return isRecord(raw) && typeof raw.revision === 'number' && Number.isFinite(raw.revision) ? raw.revision : -1;
-}
 
 /** Marks a state consumed; false when it already was. Drops expired entries on the way. */
 export function consumeState(data: SsoStoreData, stateId: string, expiresAt: number, now: number): boolean {

@@ -5,9 +5,11 @@
  * every change that read found is now applied or listed as unsynced. A run that fails saves
  * nothing and leaves the cursor where it was, so the next run reads the same changes again.
  */
+import { NO_ACTOR } from '../audit/record';
 import type { RequesterDestination } from '../destinations/types';
 import type { RateBudgetStats } from '../http/rateBudget';
 import type { SsoKeyKind } from '../requester/model';
+import { requesterChangeEntries, type RequesterChangeRecord } from './auditTrail';
 import { SyncStateError, normaliseSyncId, promotePending } from './cursor';
 import { runRequesterSync, type SyncInput, type SyncRecords, type SyncResult, type UserOutcome } from './engine';
 import { freshestRecords, rememberRecords, withSyncLock } from './lock';
@@ -60,6 +62,8 @@ export interface ApplyReport {
 	/** The outcomes `outputUsers` asks for. */
 	users: UserOutcome[];
 	summary: SyncSummary;
+	/** One record per requester change of this run (none for a dry run). */
+	audit: RequesterChangeRecord[];
 }
 
 /** Opens the destination; the key kind is the one the input's requesters are matched by. */
@@ -98,7 +102,8 @@ export async function applyChanges(host: SyncHost, request: ApplyRequest, connec
 		unsynced: Object.keys(records.unsynced).length,
 		syncedRequesters: Object.keys(records.links).length,
 	};
-	return { users: selectOutcomes(result.outcomes, request.outputUsers), summary };
+	const audit = request.dryRun ? [] : requesterChangeEntries(result.outcomes, host.actor ?? NO_ACTOR, host.now?.() ?? new Date());
+	return { users: selectOutcomes(result.outcomes, request.outputUsers), summary, audit };
 }
 
 /**

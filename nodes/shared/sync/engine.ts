@@ -13,7 +13,7 @@ import { mapWithConcurrency } from './concurrency';
 import { WriteGate, type RunBounds } from './writeGate';
 import { recordResolver, type RecordLookup } from './lookup';
 import { managersFirst } from './managers';
-import { checkSafeguard, planRemoval, planRequester, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
+import { checkSafeguard, describeChanges, planRemoval, planRequester, type FieldChange, type PlannedAction, type SafeguardSettings, type SafeguardVerdict } from './plan';
 import { clearFailure, listUnsynced, recordFailure, type FailureStage, type RemovalReason, type UnsyncedRegistry } from './registry';
 import { accumulate, emptyCounts, totalSynced, type CumulativeStatistics, type RunStatistics, type SyncProgress } from './stats';
 
@@ -85,6 +85,8 @@ export interface UserOutcome {
 	status: OutcomeStatus;
 	reason: string;
 	changedFields: string[];
+	/** Old → new of each changed field (updates, reactivations, the manager link). */
+	fieldChanges?: FieldChange[];
 	destinationId: string | null;
 	/** Where this user came from: an input item, or the unsynced registry (a retry). */
 	source: 'input' | 'retry';
@@ -167,6 +169,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			? planRequester(task.requester, task.record, destination, { deactivateDisabled: options.deactivateDisabled })
 			: planRemoval(task.record, task.removal ?? 'outOfScope');
 		Object.assign(task.outcome, { action: plan.action, reason: plan.reason, changedFields: Object.keys(plan.changes) });
+		if (task.record && Object.keys(plan.changes).length > 0) task.outcome.fieldChanges = describeChanges(task.record, plan.changes);
 		task.changes = plan.changes;
 	}
 
@@ -301,6 +304,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		try {
 			await destination.setManager(task.record!.id, managerId);
 			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
+			(task.outcome.fieldChanges ??= []).push({ field: 'manager', from: current, to: managerId });
 			counts.managersLinked++;
 		} catch (error) {
 			if (isCredentialRejected(error)) throw error;

@@ -35,6 +35,17 @@ export function diffRequester(expected: Partial<MappedRequesterFields>, record: 
 	return changes as RequesterChanges;
 }
 
+/** One field an update writes: what the destination held, what it gets (the audit log's old → new). */
+export interface FieldChange {
+	field: string;
+	from: unknown;
+	to: unknown;
+}
+
+export function describeChanges(record: DestinationRecord, changes: RequesterChanges): FieldChange[] {
+	return Object.entries(changes).map(([field, to]) => ({ field, from: record.fields[field as keyof RequesterChanges] ?? null, to: to ?? null }));
+}
+
 function sameValue(wanted: unknown, current: unknown): boolean {
 	if (Array.isArray(wanted) || Array.isArray(current)) {
 		const a = [...((wanted as string[] | null) ?? [])].sort();

@@ -3,6 +3,7 @@
  * records, a log, and who the run is. The n8n adapter implements it over workflow static data
  * (nodes/shared/n8n/syncState.ts); tests keep it in memory.
  */
+import type { AuditActor } from '../audit/record';
 import type { SyncEntry } from './cursor';
 import type { SyncRecords } from './engine';
 
@@ -26,5 +27,7 @@ export interface SyncHost {
 	runId?: string;
 	/** The workflow the sync belongs to: overlapping runs of one sync in one workflow take turns. */
 	workflowId: string;
+	/** Who runs the sync, for the audit records of its requester changes. */
+	actor?: AuditActor;
 	now?: () => Date;
 }

@@ -19,6 +19,7 @@ export const CLIENT_SECRET = 'FAKE-e2e-client-secret';
 export const FRESHSERVICE_KEY = 'FAKE-e2e-freshservice-key';
 export const SYNC_WEBHOOK_KEY = 'FAKE-e2e-sync-key';
 export const TICKET_WEBHOOK_KEY = 'FAKE-e2e-ticket-key';
+export const AUDIT_EXPORT_KEY = 'FAKE-e2e-audit-key';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 export const SYNC_WORKFLOW = join(ROOT, 'workflows', 'azure-ad-requester-sync.json');
@@ -66,6 +67,7 @@ export function credentialsFor(microsoft: MicrosoftStandIn, freshservice: Freshs
 		{ id: 'aadSyncFreshservice1', name: 'Freshservice', type: 'freshserviceApi', data: { domain: 'sandbox', apiKey: FRESHSERVICE_KEY, baseUrl: `${freshservice.url}/api/v2` } },
 		{ id: 'aadSyncWebhookAuth1', name: 'Sync webhook key', type: 'httpHeaderAuth', data: { name: 'X-Sync-Key', value: SYNC_WEBHOOK_KEY } },
 		{ id: 'aadSyncTicketAuth1', name: 'Ticket webhook key', type: 'httpHeaderAuth', data: { name: 'X-Ticket-Key', value: TICKET_WEBHOOK_KEY } },
+		{ id: 'aadSyncAuditAuth1', name: 'Audit export key', type: 'httpHeaderAuth', data: { name: 'X-Audit-Key', value: AUDIT_EXPORT_KEY } },
 	];
 }
 

@@ -1,0 +1,53 @@
+/** How long and how many audit records a store keeps; the oldest go first. */
+import type { AuditEntry } from './record';
+
+export interface AuditRetention {
+	/** Records older than this many days are dropped (0: no age limit). */
+	maxAgeDays: number;
+	/** At most this many records are kept, the newest (0: no count limit). */
+	maxCount: number;
+}
+
+export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeDays: 90, maxCount: 10_000 };
+
+const DAY = 86_400_000;
+
+export class AuditSettingError extends Error {
+	readonly field: string;
+	constructor(field: string, message: string) {
+		super(message);
+		this.name = 'AuditSettingError';
+		this.field = field;
+	}
+}
+
+export function checkRetention(retention: AuditRetention): AuditRetention {
+	for (const [field, label] of [
+		['maxAgeDays', 'Keep Days'],
+		['maxCount', 'Keep Records'],
+	] as const) {
+		const value = retention[field];
+		if (!Number.isInteger(value) || value < 0) throw new AuditSettingError(label, `${label} must be a whole number of 0 or more (0: no limit), not ${String(value)}`);
+	}
+	return retention;
+}
+
+/** The time before which records are dropped, or null without an age limit. */
+export function retentionCutoff(retention: AuditRetention, now: Date): Date | null {
+	return retention.maxAgeDays > 0 ? new Date(now.getTime() - retention.maxAgeDays * DAY) : null;
+}
+
+/** The records kept, oldest first: within the age limit, then the newest `maxCount`. */
+export function applyRetention(records: readonly AuditEntry[], retention: AuditRetention, now: Date): AuditEntry[] {
+	const cutoff = retentionCutoff(retention, now)?.getTime() ?? -Infinity;
+	const kept = sortOldestFirst(records.filter((record) => Date.parse(record.time) >= cutoff));
+	return retention.maxCount > 0 && kept.length > retention.maxCount ? kept.slice(kept.length - retention.maxCount) : kept;
+}
+
+/** By time, then by position (stable): records of one run share a time. */
+export function sortOldestFirst(records: readonly AuditEntry[]): AuditEntry[] {
+	return records
+		.map((record, index) => ({ record, index, time: Date.parse(record.time) }))
+		.sort((a, b) => a.time - b.time || a.index - b.index)
+		.map(({ record }) => record);
+}

@@ -1,0 +1,138 @@
+/**
+ * Where a node's audit records go (its "Audit Log" parameter): this workflow's static data, the
+ * node's Audit output as items (for n8n's Data Table, database or SIEM nodes), or both. n8n 2.41
+ * lets only its own Data Table nodes open a Data Table (its proxy checks the node type), so a
+ * shared table is filled by a Data Table node on the Audit output; see docs/audit.md.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IPairedItemData } from 'n8n-workflow';
+import { parseAuditEntry, type AuditActor, type AuditEntry } from '../audit/record';
+import { checkRetention, DEFAULT_AUDIT_RETENTION, type AuditRetention } from '../audit/retention';
+import { appendAuditEntries, auditStoreAccess, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
+import { ssoAuditEntry } from '../sso/audit';
+import { storeOf } from './ssoStore';
+
+export type AuditSink = 'staticData' | 'items' | 'both';
+
+interface AuditLogParameters {
+	sink?: AuditSink;
+	keepDays?: number;
+	keepRecords?: number;
+}
+
+export interface AuditLogSettings {
+	sink: AuditSink;
+	retention: AuditRetention;
+}
+
+const SINK_OPTIONS = [
+	{ name: 'Workflow Static Data', value: 'staticData', description: "Kept in this workflow's static data, within the retention; read by Export Unsynced → Export Audit" },
+	{ name: 'Output as Items', value: 'items', description: 'One item per record on the Audit output, for a Data Table, database or SIEM node; nothing kept here' },
+	{ name: 'Both', value: 'both', description: 'Kept in static data and output as items' },
+];
+
+/**
+ * The "Audit Log" parameter. `staticDataNote` says what static data holds for this node (the SSO
+ * node keeps its events in its own store, with its own size option, so it has no retention here).
+ */
+export function auditLogProperty(options: { retention: boolean; staticDataNote?: string; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
+	const sink: INodeProperties = {
+		displayName: 'Sink',
+		name: 'sink',
+		type: 'options',
+		options: SINK_OPTIONS.map((option) => (option.value === 'staticData' && options.staticDataNote ? { ...option, description: options.staticDataNote } : option)),
+		default: 'staticData',
+		description: 'Where the audit records of this node go',
+	};
+	const retention: INodeProperties[] = [
+		{
+			displayName: 'Keep Days',
+			name: 'keepDays',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			// DEFAULT_AUDIT_RETENTION's values, written out: n8n's linter wants literal defaults.
+			default: 90,
+			description: 'Records older than this are dropped from static data (0: no age limit)',
+		},
+		{
+			displayName: 'Keep Records',
+			name: 'keepRecords',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 10000,
+			description: 'At most this many records are kept in static data, the newest (0: no limit; mind static data size, see docs/audit.md)',
+		},
+	];
+	return {
+		displayName: 'Audit Log',
+		name: 'auditLog',
+		type: 'collection',
+		placeholder: 'Add Audit Log Setting',
+		default: {},
+		description: 'One audit record per change, action or login: kept in static data by default, or sent to the Audit output',
+		...(options.displayOptions ? { displayOptions: options.displayOptions } : {}),
+		options: options.retention ? [sink, ...retention] : [sink],
+	};
+}
+
+export function auditLogSettings(context: IExecuteFunctions): AuditLogSettings {
+	const parameters = context.getNodeParameter('auditLog', 0, {}) as AuditLogParameters;
+	return {
+		sink: parameters.sink ?? 'staticData',
+		retention: checkRetention({ maxAgeDays: parameters.keepDays ?? DEFAULT_AUDIT_RETENTION.maxAgeDays, maxCount: parameters.keepRecords ?? DEFAULT_AUDIT_RETENTION.maxCount }),
+	};
+}
+
+/** Who runs this node: the workflow, the execution and how it started (n8n's mode). */
+export function auditActorOf(context: IExecuteFunctions): AuditActor {
+	const workflow = context.getWorkflow();
+	return { workflowId: workflow.id ?? null, workflowName: workflow.name ?? null, executionId: context.getExecutionId() ?? null, trigger: context.getMode() };
+}
+
+/** This workflow's audit log in static data. */
+export function workflowAuditStore(context: Pick<IExecuteFunctions, 'getWorkflowStaticData' | 'getWorkflow'>) {
+	const data = context.getWorkflowStaticData('global');
+	return auditStoreAccess(context.getWorkflow().id ?? 'workflow', {
+		load: () => data[AUDIT_STORE_KEY],
+		// A new top-level value, so n8n notices the change and saves it.
+		save: (value: AuditStoreData) => {
+			data[AUDIT_STORE_KEY] = value as unknown as IDataObject;
+		},
+	});
+}
+
+export interface PairedAuditEntry {
+	record: AuditEntry;
+	pairedItem: IPairedItemData | IPairedItemData[];
+}
+
+/**
+ * Sends the records where the settings say: into static data (`keepInStaticData` false: the node
+ * keeps them itself) and/or back as items for the Audit output.
+ */
+export function recordAudit(context: IExecuteFunctions, entries: readonly PairedAuditEntry[], settings: AuditLogSettings, keepInStaticData = true): INodeExecutionData[] {
+	if (entries.length === 0) return [];
+	if (keepInStaticData && settings.sink !== 'items') {
+		const dropped = appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
+		if (dropped > 0) {
+			context.logger.warn(
+				`Audit log: ${dropped} of ${entries.length} new records are not kept in static data (Keep Records ${settings.retention.maxCount}, Keep Days ${settings.retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
+			);
+		}
+	}
+	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
+}
+
+/**
+ * This workflow's audit log: its own records and, read as records, the events its SSO store keeps
+ * (that store is the SSO node's static-data sink; they are not copied). Unordered.
+ */
+export function readWorkflowAudit(context: IExecuteFunctions): AuditEntry[] {
+	const workflow = context.getWorkflow();
+	const ssoActor: AuditActor = { workflowId: workflow.id ?? null, workflowName: workflow.name ?? null, executionId: null, trigger: null };
+	return [...workflowAuditStore(context).read().records, ...storeOf(context).read().audit.map((record) => ssoAuditEntry(record, ssoActor))];
+}
+
+/** Audit records among input items (the Audit output, or rows of a Data Table or database); other items are skipped. */
+export function auditEntriesFrom(items: readonly INodeExecutionData[]): AuditEntry[] {
+	return items.map((item) => parseAuditEntry(item.json)).filter((entry): entry is AuditEntry => entry !== null);
+}
