@@ -2,12 +2,15 @@
  * Issue #28 in real n8n 2.41.1 (`n8n start`, the pack installed from its tarball): the shipped sync
  * and ticket workflows keep their audit records in static data and serve them as CSV behind the
  * Audit export key. A ticket disables a user; the next sync deactivates that user's requester and
- * writes a changed job title; both exports show exactly that.
+ * writes a changed job title; both exports show exactly that. With both workflows' Audit output
+ * also appended to one n8n Data Table (docs/audit.md, "One log for everything"), one CSV exported
+ * from that table holds the ticket's and the sync's records together.
  */
 import { rmSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { makeUsers } from '../fixtures/standins/microsoft';
-import { AUDIT_EXPORT_KEY, packThePack, serveShippedWorkflows, startSandbox, SYNC_WEBHOOK_KEY, TICKET_WEBHOOK_KEY, type Sandbox } from './support/sandbox';
+import { appendAuditToTable, auditTableExportWorkflow, auditTableSetupWorkflow, AUDIT_TABLE_EXPORT_PATH, AUDIT_TABLE_SETUP_PATH } from './support/auditTable';
+import { AUDIT_EXPORT_KEY, packThePack, readWorkflow, startSandbox, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TICKET_WEBHOOK_KEY, TICKET_WORKFLOW, type Sandbox } from './support/sandbox';
 
 const USERS = makeUsers(12, { guestRatio: 0, disabledRatio: 0, noMailRatio: 0, managers: false });
 type Row = Record<string, string>;
@@ -16,7 +19,16 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
 	sandbox = await startSandbox({ users: USERS, tarball: packThePack() });
-	await serveShippedWorkflows(sandbox.n8n);
+	const sync = readWorkflow(SYNC_WORKFLOW);
+	appendAuditToTable(sync, ['Upsert Requester']);
+	const ticket = readWorkflow(TICKET_WORKFLOW);
+	appendAuditToTable(ticket, ['Disable (Lock) Account', 'Unlock Account', 'Force Password Reset', 'Revoke Sessions']);
+	for (const workflow of [sync, ticket, auditTableSetupWorkflow(), auditTableExportWorkflow()]) await sandbox.n8n.activate(await sandbox.n8n.importWorkflow(workflow));
+	await sandbox.n8n.start();
+	await sandbox.n8n.waitForWebhook('azure-ad-sync/run');
+	await sandbox.n8n.waitForWebhook(AUDIT_TABLE_SETUP_PATH);
+	await sandbox.n8n.waitForWebhook(AUDIT_TABLE_EXPORT_PATH, 'GET');
+	expect((await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_SETUP_PATH), { method: 'POST' })).status).toBe(200);
 	await sandbox.n8n.waitForWebhook('ticket/azure-ad-action');
 	await sandbox.n8n.waitForWebhook('ticket/audit', 'GET');
 	await sandbox.n8n.waitForWebhook('azure-ad-sync/audit', 'GET');
@@ -102,5 +114,23 @@ describe('audit log of the shipped workflows in real n8n', () => {
 		expect(aboutLeaver.rows.map((row) => row.action)).toEqual(['requesterCreated', 'requesterDeactivated']);
 		const deactivations = await exportAudit('azure-ad-sync/audit', { action: 'requesterDeactivated' });
 		expect(deactivations.rows.map((row) => row.azureObjectId)).toEqual([leaver.id]);
+	});
+
+	it("exports the ticket's disable and the sync's changes together in one CSV from one n8n Data Table", async () => {
+		const exported = await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_EXPORT_PATH));
+		expect(exported.status).toBe(200);
+		const rows = parse(await exported.text(), { columns: true, bom: true }) as Row[];
+		const kept = [...(await exportAudit('azure-ad-sync/audit')).rows, ...(await exportAudit('ticket/audit')).rows];
+		// The same records as the two workflows' own logs, every one once, in one file.
+		expect(rows.map((row) => row.recordId).sort()).toEqual(kept.map((row) => row.recordId).sort());
+		const summary = rows.filter((row) => row.action !== 'requesterCreated').map((row) => [row.source, row.action, row.azureObjectId, row.ticketId]);
+		expect(summary.sort()).toEqual(
+			[
+				['accountAction', 'disable', leaver.id, 'INC-2801'],
+				['sync', 'requesterDeactivated', leaver.id, ''],
+				['sync', 'requesterUpdated', promoted.id, ''],
+			].sort(),
+		);
+		expect(rows.filter((row) => row.action === 'requesterCreated')).toHaveLength(USERS.length);
 	});
 });

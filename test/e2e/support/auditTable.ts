@@ -67,12 +67,15 @@ export function auditTableExportWorkflow(): WorkflowJson {
 	]);
 }
 
-/** Sends the Audit output of the named nodes (kept in static data too) to the table, one row per record. */
+/**
+ * Sends the Audit output of the named nodes (kept in static data too) to the table, one row per
+ * record. The Audit output is each node's last: the one after the outputs the workflow connects.
+ */
 export function appendAuditToTable(workflow: WorkflowJson, nodeNames: string[]): void {
 	const nodes = workflow.nodes as NodeJson[];
 	for (const node of nodes.filter((candidate) => nodeNames.includes(candidate.name))) {
 		node.parameters.auditLog = { sink: 'both' };
-		const outputs = ((workflow.connections[node.name] as { main: unknown[][] } | undefined)?.main ?? [[]]).slice(0, 1);
+		const outputs = (workflow.connections[node.name] as { main: unknown[][] } | undefined)?.main ?? [[]];
 		workflow.connections[node.name] = { main: [...outputs, [{ node: 'Append Audit', type: 'main', index: 0 }]] };
 	}
 	nodes.push({
