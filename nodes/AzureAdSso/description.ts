@@ -401,6 +401,15 @@ const options: INodeProperties = {
 			displayOptions: { show: { '/operation': ['exportAuditLog'] } },
 		},
 		{
+			displayName: 'Audit Log Days',
+			name: 'auditLogDays',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 90,
+			description: 'Audit records older than this many days are dropped, oldest first (0: no age limit)',
+			displayOptions: { show: { '/operation': AUDITED_OPERATIONS } },
+		},
+		{
 			displayName: 'Audit Log Size',
 			name: 'auditLogSize',
 			type: 'number',

@@ -13,7 +13,8 @@ import { storeOf } from '../shared/n8n/ssoStore';
 import { loadSyncRecords } from '../shared/n8n/syncRecords';
 import { syncIdFrom } from '../shared/n8n/syncState';
 import type { SsoKey, SsoKeyKind } from '../shared/requester/model';
-import { DEFAULT_AUDIT_LIMIT } from '../shared/sso/audit';
+import { checkRetention } from '../shared/audit/retention';
+import { DEFAULT_SSO_AUDIT_RETENTION } from '../shared/sso/audit';
 import { checkRedirectUri, type Prompt } from '../shared/sso/authorize';
 import { toSsoFailure, type CallerContext, type SsoEnvironment } from '../shared/sso/environment';
 import { failureOutcome } from '../shared/sso/failures';
@@ -107,7 +108,13 @@ async function environmentFor(context: IExecuteFunctions, itemIndex: number): Pr
 		keys: deriveSsoKeys(connection),
 		store: storeOf(context),
 		now: () => Date.now(),
-		auditLimit: (context.getNodeParameter('options.auditLogSize', itemIndex, DEFAULT_AUDIT_LIMIT) as number) || DEFAULT_AUDIT_LIMIT,
+		auditRetention: checkRetention(
+			{
+				maxCount: (context.getNodeParameter('options.auditLogSize', itemIndex, DEFAULT_SSO_AUDIT_RETENTION.maxCount) as number) || DEFAULT_SSO_AUDIT_RETENTION.maxCount,
+				maxAgeDays: context.getNodeParameter('options.auditLogDays', itemIndex, DEFAULT_SSO_AUDIT_RETENTION.maxAgeDays) as number,
+			},
+			{ maxCount: 'Audit Log Size', maxAgeDays: 'Audit Log Days' },
+		),
 	};
 }
 

@@ -136,6 +136,23 @@ describe('Azure AD SSO node: Start Login', () => {
 		expect(store(start).audit).toEqual([expect.objectContaining({ event: 'loginStarted', clientAddress: '198.51.100.7', userAgent: LAPTOP_AGENT })]);
 	});
 
+	it('drops audit events older than Audit Log Days, and names that option when its value is wrong', async () => {
+		const first = await run({ operation: 'startLogin' }, webhookItem('/sso/login'));
+		const staticData = first.persistedStaticData as IDataObject;
+		const kept = store(first);
+		kept.audit[0].time = new Date(Date.now() - 31 * 86_400_000).toISOString();
+		kept.revision += 1;
+		forgetSsoStores();
+		const second = await run({ operation: 'startLogin', options: { auditLogDays: 30 } }, webhookItem('/sso/login'), staticData);
+		expect(store(second).audit.map((record) => record.event)).toEqual(['loginStarted']);
+		expect(Date.parse(store(second).audit[0].time)).toBeGreaterThan(Date.now() - 60_000);
+
+		// A set-up problem is a failure item for the admin, as every SSO refusal is.
+		const wrong = only(await run({ operation: 'startLogin', options: { auditLogDays: -1 } }, webhookItem('/sso/login')));
+		expect(wrong).toMatchObject({ ok: false, code: 'configurationError' });
+		expect(wrong.adminReason).toMatch(/^Audit Log Days must be a whole number of 0 or more/);
+	});
+
 	it('answers a bad Redirect URI with a failure item for the admin', async () => {
 		const item = only(await run({ operation: 'startLogin', redirectUri: 'http://n8n.example.test/cb' }, webhookItem('/sso/login')));
 		expect(item).toMatchObject({ ok: false, code: 'configurationError', adminReason: expect.stringMatching(/Redirect URI must use https/) });

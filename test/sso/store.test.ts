@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { ssoAuditCsv } from '../../nodes/shared/export/ssoAudit';
-import { appendAudit, auditRecord } from '../../nodes/shared/sso/audit';
+import { appendAudit, auditRecord, DEFAULT_SSO_AUDIT_RETENTION } from '../../nodes/shared/sso/audit';
 import { consumeState, emptyStore, MAX_CONSUMED_STATES, parseStore, SSO_STORE_KEY, type SsoStoreData } from '../../nodes/shared/sso/store';
 import { forgetSsoStores, ssoStoreAccess, type StoreSlot } from '../../nodes/shared/sso/storeAccess';
 
@@ -27,7 +27,7 @@ const NOW = Date.parse('2026-11-26T09:00:00Z');
 const caller = { clientAddress: '198.51.100.7', userAgent: 'test' };
 
 function addAudit(execution: Execution, scope: string, what: string) {
-	ssoStoreAccess(scope, execution).update((data) => appendAudit(data, [auditRecord('loginStarted', NOW, caller, { reason: what })]));
+	ssoStoreAccess(scope, execution).update((data) => appendAudit(data, [auditRecord('loginStarted', NOW, caller, { reason: what })], DEFAULT_SSO_AUDIT_RETENTION, NOW));
 }
 
 describe('SSO store in workflow static data', () => {
@@ -86,8 +86,20 @@ describe('SSO store in workflow static data', () => {
 
 	it('keeps only the newest audit records', () => {
 		const data = emptyStore();
-		for (let index = 0; index < 15; index++) appendAudit(data, [auditRecord('loginStarted', NOW + index, caller, { reason: String(index) })], 10);
+		for (let index = 0; index < 15; index++) appendAudit(data, [auditRecord('loginStarted', NOW + index, caller, { reason: String(index) })], { maxCount: 10, maxAgeDays: 0 }, NOW + index);
 		expect(data.audit.map((record) => record.reason)).toEqual(['5', '6', '7', '8', '9', '10', '11', '12', '13', '14']);
+	});
+
+	it('drops audit records older than the age limit, oldest first, and keeps them without one', () => {
+		const DAY = 86_400_000;
+		const aged = (limit: number) => {
+			const data = emptyStore();
+			for (const age of [40, 31, 29, 1]) appendAudit(data, [auditRecord('loginStarted', NOW - age * DAY, caller, { reason: `${age} days` })], { maxCount: 1000, maxAgeDays: limit }, NOW - age * DAY);
+			appendAudit(data, [auditRecord('loginSucceeded', NOW, caller, { reason: 'now' })], { maxCount: 1000, maxAgeDays: limit }, NOW);
+			return data.audit.map((record) => record.reason);
+		};
+		expect(aged(30)).toEqual(['29 days', '1 days', 'now']);
+		expect(aged(0)).toEqual(['40 days', '31 days', '29 days', '1 days', 'now']);
 	});
 });
 

@@ -1,5 +1,4 @@
 /** How long and how many audit records a store keeps; the oldest go first. */
-import type { AuditEntry } from './record';
 
 export interface AuditRetention {
 	/** Records older than this many days are dropped (0: no age limit). */
@@ -12,6 +11,11 @@ export const DEFAULT_AUDIT_RETENTION: AuditRetention = { maxAgeDays: 90, maxCoun
 
 const DAY = 86_400_000;
 
+/** A kept record: the audit log's, or one of the SSO store's events. */
+interface Timed {
+	time: string;
+}
+
 export class AuditSettingError extends Error {
 	readonly field: string;
 	constructor(field: string, message: string) {
@@ -21,11 +25,10 @@ export class AuditSettingError extends Error {
 	}
 }
 
-export function checkRetention(retention: AuditRetention): AuditRetention {
-	for (const [field, label] of [
-		['maxAgeDays', 'Keep Days'],
-		['maxCount', 'Keep Records'],
-	] as const) {
+/** `labels`: the settings' names as the node shows them. */
+export function checkRetention(retention: AuditRetention, labels: Record<keyof AuditRetention, string> = { maxAgeDays: 'Keep Days', maxCount: 'Keep Records' }): AuditRetention {
+	for (const field of ['maxAgeDays', 'maxCount'] as const) {
+		const label = labels[field];
 		const value = retention[field];
 		if (!Number.isInteger(value) || value < 0) throw new AuditSettingError(label, `${label} must be a whole number of 0 or more (0: no limit), not ${String(value)}`);
 	}
@@ -38,14 +41,14 @@ export function retentionCutoff(retention: AuditRetention, now: Date): Date | nu
 }
 
 /** The records kept, oldest first: within the age limit, then the newest `maxCount`. */
-export function applyRetention(records: readonly AuditEntry[], retention: AuditRetention, now: Date): AuditEntry[] {
+export function applyRetention<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
 	const cutoff = retentionCutoff(retention, now)?.getTime() ?? -Infinity;
 	const kept = sortOldestFirst(records.filter((record) => Date.parse(record.time) >= cutoff));
 	return retention.maxCount > 0 && kept.length > retention.maxCount ? kept.slice(kept.length - retention.maxCount) : kept;
 }
 
 /** By time, then by position (stable): records of one run share a time. */
-export function sortOldestFirst(records: readonly AuditEntry[]): AuditEntry[] {
+export function sortOldestFirst<T extends Timed>(records: readonly T[]): T[] {
 	return records
 		.map((record, index) => ({ record, index, time: Date.parse(record.time) }))
 		.sort((a, b) => a.time - b.time || a.index - b.index)

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { auditEntry, type AuditActor, type AuditEntry, type AuditOutcome } from '../audit/record';
+import { applyRetention, type AuditRetention } from '../audit/retention';
 
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
@@ -23,7 +24,8 @@ export interface AuditRecord {
 	reason: string | null;
 }
 
-export const DEFAULT_AUDIT_LIMIT = 1000;
+/** The newest 1,000 events of the last 90 days (the node's Audit Log Size and Audit Log Days). */
+export const DEFAULT_SSO_AUDIT_RETENTION: AuditRetention = { maxCount: 1000, maxAgeDays: 90 };
 
 export interface AuditContext {
 	clientAddress: string | null;
@@ -44,10 +46,9 @@ export function auditRecord(event: AuditEvent, now: number, context: AuditContex
 	};
 }
 
-/** Appends and keeps only the newest `limit` records (the store's audit list; audit.ts needs nothing else of it). */
-export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], limit = DEFAULT_AUDIT_LIMIT): void {
-	data.audit.push(...records);
-	if (data.audit.length > limit) data.audit.splice(0, data.audit.length - limit);
+/** Appends, then keeps what the retention allows, oldest dropped first (the store's audit list; audit.ts needs nothing else of it). */
+export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
+	data.audit = applyRetention([...data.audit, ...records], retention, new Date(now));
 }
 
 const OUTCOMES: Record<AuditEvent, AuditOutcome> = {

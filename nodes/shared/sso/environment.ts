@@ -3,6 +3,7 @@ import type { AzureAdConnection } from '../graph/connection';
 import { AzureSignInError, GraphError } from '../graph/errors';
 import { describeError } from '../errorSummary';
 import { HttpError, NetworkError } from '../http/errors';
+import type { AuditRetention } from '../audit/retention';
 import type { AuditContext } from './audit';
 import { SsoFailure } from './failures';
 import type { SsoKeys } from './keys';
@@ -14,8 +15,8 @@ export interface SsoEnvironment {
 	store: SsoStoreAccess;
 	/** Milliseconds since the epoch; injected so lockouts and expiry can be tested. */
 	now: () => number;
-	/** How many audit records the store keeps. */
-	auditLimit: number;
+	/** How many audit records the store keeps, and for how long. */
+	auditRetention: AuditRetention;
 }
 
 /** Who is calling, for the audit log and per-address lockout. */

@@ -32,7 +32,7 @@ export async function beginLogin(env: SsoEnvironment, options: StartLoginOptions
 	const started = await startLogin(env.connection, env.keys, options, now);
 	// Nothing of the login is stored here: the sealed state carries it to the callback.
 	const record = auditRecord('loginStarted', now, caller, { reason: `state ${started.stateId}` });
-	env.store.update((data) => appendAudit(data, [record], env.auditLimit));
+	env.store.update((data) => appendAudit(data, [record], env.auditRetention, now));
 	return { ok: true, redirectUrl: started.redirectUrl, state: started.state, expiresAt: new Date(started.expiresAt).toISOString(), audit: [record] };
 }
 
@@ -170,7 +170,7 @@ async function runLogin(
 				auditRecord('sessionRevoked', now, caller, { requester: key.value, sessionId: id, code: 'sessionLimit', reason: 'Oldest session ended to stay within the session limit' }),
 			),
 		];
-		appendAudit(data, records, env.auditLimit);
+		appendAudit(data, records, env.auditRetention, now);
 		return records;
 	});
 	return {
@@ -240,7 +240,7 @@ function recordLoginFailure(env: SsoEnvironment, failure: SsoFailure, caller: Ca
 				);
 			}
 		}
-		appendAudit(data, records, env.auditLimit);
+		appendAudit(data, records, env.auditRetention, now);
 		return records;
 	});
 	return { ...failureOutcome(failure), audit };

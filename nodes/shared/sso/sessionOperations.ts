@@ -112,7 +112,7 @@ export async function revokeSession(env: SsoEnvironment, target: { token?: Token
 		const record = auditRecord('sessionRevoked', now, caller, { requester: session.requesterKey, requesterId: session.requesterId, sessionId, code: 'revoked' });
 		env.store.update((data) => {
 			delete data.sessions[sessionId];
-			appendAudit(data, [record], env.auditLimit);
+			appendAudit(data, [record], env.auditRetention, now);
 		});
 		return { ok: true, sessionId, requester: session.requesterKey, ownSession: own?.sessionId === sessionId, audit: [record] };
 	});
@@ -140,7 +140,7 @@ export async function signOutEverywhere(env: SsoEnvironment, who: RequesterRef, 
 				code: 'signedOutEverywhere',
 				reason: `${ids.length} session${ids.length === 1 ? '' : 's'} ended`,
 			});
-			appendAudit(data, [record], env.auditLimit);
+			appendAudit(data, [record], env.auditRetention, now);
 			return { ok: true as const, requester: requesterKey, revokedSessions: ids.length, audit: [record] };
 		});
 	});

@@ -52,7 +52,7 @@ export class LoginHarness {
 				},
 			}),
 			now: () => this.clock,
-			auditLimit: 1000,
+			auditRetention: { maxCount: 1000, maxAgeDays: 90 },
 		};
 		this.jane = this.destination.seed({ fullName: 'Jane Doe', email: USER_EMAIL });
 		this.jane.azureObjectId = USER_OID;
