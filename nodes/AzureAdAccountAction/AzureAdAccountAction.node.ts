@@ -67,7 +67,7 @@ export class AzureAdAccountAction implements INodeType {
 		// Built once, on first use: when it cannot be built, every item fails with that one error.
 		let client: Promise<GraphClient> | undefined;
 		const results = await forEachItem(this, async (index) => {
-			const graph = await (client ??= getGraphClient(this, { maxTries }));
+			const graph = await (client ??= getGraphClient(this, { maxTries, interactive: true }));
 			const options = this.getNodeParameter('options', index, {}) as NodeOptions;
 			// Only the client and parameter evaluation throw; the core reports its failures as outcomes.
 			const result = await runAccountAction(graph, readRequest(this, index, options));
