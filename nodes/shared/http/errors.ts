@@ -22,8 +22,7 @@ const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
  * The service message of an error answer that is not JSON. A short plain line ("Bad gateway",
  * "Service Unavailable") is quoted; anything else (an HTML error page, a proxy's page, a
  * hibernating instance) may echo what we sent, so it is only described by its type and size.
- * toHttpError (request.ts) applies it to every error answer whose reader found no message;
- * undefined when there is no text body.
+ * Every error reader uses this for text bodies; undefined when there is no text body.
  */
 export function textBodyMessage(body: unknown, headers: IncomingHttpHeaders): string | undefined {
 	if (typeof body !== 'string' || body.trim() === '') return undefined;
@@ -73,29 +72,6 @@ export class HttpError extends Error {
 		this.summary = init.summary;
 		this.attempts = init.attempts ?? 1;
 	}
-}
-
-/**
- * A throttling answer (429, or 503 with Retry-After) asking for a wait longer than the retry policy
- * makes (maxRetryAfterMs): not retried. The request was not processed; a bounded run stops starting
- * writes on it and leaves them for the next run (sync/writeGate.ts).
- */
-export class RetryAfterTooLongError extends HttpError {
-	constructor(
-		cause: HttpError,
-		readonly retryAfterMs: number,
-		readonly maxRetryAfterMs: number,
-	) {
-		super({ ...cause });
-		this.name = 'RetryAfterTooLongError';
-		this.message = `${cause.message}; it asks to wait ${describeWait(retryAfterMs)} (Retry-After), longer than requests wait (${describeWait(maxRetryAfterMs)})`;
-	}
-}
-
-/** "90 s", "60 min". */
-function describeWait(ms: number): string {
-	const seconds = Math.round(ms / 1000);
-	return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 /** An answer larger than the response cap: the connection is dropped and the request is not retried. */

@@ -14,7 +14,7 @@
 import { Bottleneck } from '../vendor';
 import { readRateLimitHeaders, type HeaderBag } from './rateHeaders';
 import { ServerWindow, SlidingCount } from './rateWindow';
-import { isThrottling, parseRetryAfter } from './retry';
+import { parseRetryAfter } from './retry';
 
 export type { HeaderBag } from './rateHeaders';
 
@@ -52,16 +52,6 @@ export interface RateBudgetStats {
 	backoff: number;
 	/** Epoch milliseconds until which no request starts, while paused. */
 	pausedUntil?: number;
-}
-
-/** One request's terms with the budget. */
-export interface ScheduleOptions {
-	/**
-	 * Longest this request waits for its turn (a pause after someone's 429, the pace) before it goes
-	 * anyway: for interactive callers (a login, a ticket's account action) that must not sit out a
-	 * pause a long sync caused. Default: as long as the budget says.
-	 */
-	maxWaitMs?: number;
 }
 
 export interface ObservedAnswer {
@@ -187,10 +177,10 @@ export class RateBudget {
 	}
 
 	/** Runs `send` when the budget allows; call `observe` with its answer. */
-	schedule<T>(send: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
+	schedule<T>(send: () => Promise<T>): Promise<T> {
 		const queuedAt = Date.now();
 		const task = async (): Promise<T> => {
-			await this.ticket(options.maxWaitMs);
+			await this.ticket();
 			this.begin(queuedAt);
 			try {
 				return await send();
@@ -202,8 +192,8 @@ export class RateBudget {
 	}
 
 	/** `schedule` and `observe` in one. */
-	async run<R extends ObservedAnswer>(send: () => Promise<R>, options: ScheduleOptions = {}): Promise<R> {
-		const answer = await this.schedule(send, options);
+	async run<R extends ObservedAnswer>(send: () => Promise<R>): Promise<R> {
+		const answer = await this.schedule(send);
 		this.observe(answer);
 		return answer;
 	}
@@ -221,7 +211,7 @@ export class RateBudget {
 			}
 		}
 		const retryAfterMs = parseRetryAfter(headerText(answer.headers, 'retry-after'), now);
-		if (isThrottling(answer.status, retryAfterMs)) this.throttle(retryAfterMs, now);
+		if (answer.status === 429 || (answer.status === 503 && retryAfterMs !== undefined)) this.throttle(retryAfterMs, now);
 		this.refresh(now);
 	}
 
@@ -252,7 +242,7 @@ export class RateBudget {
 		};
 	}
 
-	private async ticket(maxWaitMs: number | undefined): Promise<void> {
+	private async ticket(): Promise<void> {
 		const now = Date.now();
 		this.refresh(now);
 		const free = this.appliedMinTime === 0 && this.waitingForPacer === 0 && Math.max(this.pausedUntil, this.holdUntil) <= now;
@@ -260,16 +250,12 @@ export class RateBudget {
 		this.waitingForPacer += 1;
 		await new Promise<void>((resolve) => {
 			let released = false;
-			let gaveUp: NodeJS.Timeout | undefined;
 			const release = () => {
 				if (released) return;
 				released = true;
-				clearTimeout(gaveUp);
 				this.waitingForPacer -= 1;
 				resolve();
 			};
-			// A caller that stops waiting goes now; its job keeps its place in the pacer and releases nobody.
-			if (maxWaitMs !== undefined) gaveUp = setTimeout(release, maxWaitMs);
 			const job = async () => {
 				const waited = await this.waitWhileBlocked();
 				release();

@@ -4,10 +4,10 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpError, NetworkError, ResponseTooLargeError, RetryAfterTooLongError, textBodyMessage, type ServiceFieldError } from './errors';
+import { HttpError, NetworkError, ResponseTooLargeError, textBodyMessage, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
-import { RateBudget, rateBudgetFor, type RateBudgetOptions, type ScheduleOptions } from './rateBudget';
-import { decideRetry, isThrottling, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
+import { RateBudget, rateBudgetFor, type RateBudgetOptions } from './rateBudget';
+import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -29,10 +29,7 @@ export interface HttpResponse<T = unknown> {
 	body: T;
 }
 
-/**
- * Reads the service's error code, message and request id out of a JSON error answer. A text answer
- * needs no branch here: toHttpError hands it to textBodyMessage whenever the reader found no message.
- */
+/** Reads the service's error code, message and request id out of an error answer. */
 export type ErrorBodyReader = (body: unknown, headers: http.IncomingHttpHeaders) => {
 	code?: string;
 	message?: string;
@@ -53,8 +50,6 @@ export interface SendOptions {
 	random?: () => number;
 	/** Paces every attempt (retries count too) on this budget and shows it every answer; see rateBudget.ts. */
 	rateBudget?: RateBudget | ({ key: string } & RateBudgetOptions);
-	/** This request's terms with the budget (each attempt's longest wait for it). */
-	budgetTerms?: ScheduleOptions;
 }
 
 const DEFAULT_TIMEOUT_MS = 100_000;
@@ -129,10 +124,7 @@ export function sendOnce(request: HttpRequest): Promise<HttpResponse> {
 	});
 }
 
-/**
- * Sends with the retry policy; resolves 2xx/3xx answers, rejects with HttpError/NetworkError
- * (RetryAfterTooLongError when the server asks for a longer wait than the policy makes).
- */
+/** Sends with the retry policy; resolves 2xx/3xx answers, rejects with HttpError/NetworkError. */
 export async function send<T = unknown>(request: HttpRequest, options: SendOptions = {}): Promise<HttpResponse<T>> {
 	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 	const idempotent = options.idempotent ?? request.method !== 'POST';
@@ -142,16 +134,13 @@ export async function send<T = unknown>(request: HttpRequest, options: SendOptio
 		let error: HttpError | NetworkError;
 		let retryAfterMs: number | undefined;
 		try {
-			const response = budget ? await budget.run(() => sendOnce(request), options.budgetTerms) : await sendOnce(request);
+			const response = budget ? await budget.run(() => sendOnce(request)) : await sendOnce(request);
 			if (response.status < 400) return response as HttpResponse<T>;
 			retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 			error = toHttpError(request, response, options.readError, attempt);
 		} catch (caught) {
 			if (!(caught instanceof NetworkError)) throw caught;
 			error = caught;
-		}
-		if (error instanceof HttpError && retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs && isThrottling(error.status, retryAfterMs)) {
-			throw new RetryAfterTooLongError(error, retryAfterMs, policy.maxRetryAfterMs);
 		}
 		const decision = decideRetry(policy, error, { attempt, idempotent, retryAfterMs, random: options.random });
 		if (!decision.retry) throw withAttempts(error, attempt);
@@ -171,7 +160,7 @@ function toHttpError(request: HttpRequest, response: HttpResponse, readError: Er
 	return new HttpError({
 		status: response.status,
 		code: details.code,
-		serviceMessage: details.message ?? textBodyMessage(response.body, response.headers),
+		serviceMessage: details.message,
 		requestId: details.requestId,
 		method: request.method,
 		url: request.url,
@@ -192,10 +181,13 @@ function describe(error: HttpError | NetworkError): string {
 
 const readGenericError: ErrorBodyReader = (body, headers) => {
 	const requestId = headerValue(headers, 'request-id') ?? headerValue(headers, 'x-request-id');
-	const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-	const message = [record.message, record.description, record.error_description].find((v) => typeof v === 'string');
-	const code = [record.code, record.error].find((v) => typeof v === 'string');
-	return { code: code as string | undefined, message: message as string | undefined, requestId };
+	if (body && typeof body === 'object') {
+		const record = body as Record<string, unknown>;
+		const message = [record.message, record.description, record.error_description].find((v) => typeof v === 'string');
+		const code = [record.code, record.error].find((v) => typeof v === 'string');
+		return { code: code as string | undefined, message: message as string | undefined, requestId };
+	}
+	return { message: textBodyMessage(body, headers), requestId };
 };
 
 export function headerValue(headers: http.IncomingHttpHeaders, name: string): string | undefined {
