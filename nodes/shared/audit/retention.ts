@@ -36,36 +36,15 @@ export function checkRetention(retention: AuditRetention, labels: Record<keyof A
 }
 
 /** The time before which records are dropped, or null without an age limit. */
-function retentionCutoff(retention: AuditRetention, now: Date): Date | null {
+export function retentionCutoff(retention: AuditRetention, now: Date): Date | null {
 	return retention.maxAgeDays > 0 ? new Date(now.getTime() - retention.maxAgeDays * DAY) : null;
 }
 
 /** The records kept, oldest first: within the age limit, then the newest `maxCount`. */
 export function applyRetention<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
-	return retainInOrder(sortOldestFirst(records), retention, now);
-}
-
-/** applyRetention for records already oldest first (appended as they happen): the same rules, no sort. */
-export function retainInOrder<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
-	const kept = withinAgeLimit(records, retention, now);
+	const cutoff = retentionCutoff(retention, now)?.getTime() ?? -Infinity;
+	const kept = sortOldestFirst(records.filter((record) => Date.parse(record.time) >= cutoff));
 	return retention.maxCount > 0 && kept.length > retention.maxCount ? kept.slice(kept.length - retention.maxCount) : kept;
-}
-
-/**
- * The records not older than the age limit at `now`, in their order. Applied on read too: records
- * age past Keep Days while nothing is written. No retention (a store written before it was kept): all.
- */
-export function withinAgeLimit<T extends Timed>(records: readonly T[], retention: AuditRetention | undefined, now: Date): T[] {
-	const cutoff = retention && retentionCutoff(retention, now);
-	return cutoff ? records.filter((record) => Date.parse(record.time) >= cutoff.getTime()) : [...records];
-}
-
-/** A retention kept with a store's data, or undefined when it is not one. */
-export function parseRetention(raw: unknown): AuditRetention | undefined {
-	if (typeof raw !== 'object' || raw === null) return undefined;
-	const { maxAgeDays, maxCount } = raw as Record<string, unknown>;
-	const valid = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-	return valid(maxAgeDays) && valid(maxCount) ? { maxAgeDays, maxCount } : undefined;
 }
 
 /** By time, then by position (stable): records of one run share a time. */

@@ -7,10 +7,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IPairedItemData } from 'n8n-workflow';
 import { parseAuditEntry, type AuditActor, type AuditEntry } from '../audit/record';
 import { checkRetention, DEFAULT_AUDIT_RETENTION, type AuditRetention } from '../audit/retention';
-import { appendAuditEntries, auditStoreAccess, readAuditEntries, AUDIT_STORE_KEY } from '../audit/store';
-import { readAudit, ssoAuditEntry } from '../sso/audit';
+import { appendAuditEntries, auditStoreAccess, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
+import { ssoAuditEntry } from '../sso/audit';
 import { storeOf } from './ssoStore';
-import { workflowStore, type WorkflowContext } from './workflowStore';
 
 export type AuditSink = 'staticData' | 'items' | 'both';
 
@@ -25,27 +24,22 @@ export interface AuditLogSettings {
 	retention: AuditRetention;
 }
 
-const SINK_OPTIONS: Array<{ name: string; value: AuditSink; description: string }> = [
+const SINK_OPTIONS = [
 	{ name: 'Workflow Static Data', value: 'staticData', description: "Kept in this workflow's static data, within the retention; read by Export Unsynced → Export Audit" },
-	{
-		name: 'Output as Items',
-		value: 'items',
-		description: 'One item per record on the Audit output, for a Data Table, database or SIEM node; only failed and refused records are also kept in static data (an error that stops the node drops its outputs)',
-	},
+	{ name: 'Output as Items', value: 'items', description: 'One item per record on the Audit output, for a Data Table, database or SIEM node; nothing kept here' },
 	{ name: 'Both', value: 'both', description: 'Kept in static data and output as items' },
 ];
 
 /**
- * The "Audit Log" parameter. `notes` replace a sink's description where this node differs (the SSO
- * node keeps its events in its own store, with its own size options, whatever the sink, so it has
- * no retention here).
+ * The "Audit Log" parameter. `staticDataNote` says what static data holds for this node (the SSO
+ * node keeps its events in its own store, with its own size option, so it has no retention here).
  */
-export function auditLogProperty(options: { retention: boolean; notes?: Partial<Record<AuditSink, string>>; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
+export function auditLogProperty(options: { retention: boolean; staticDataNote?: string; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
 	const sink: INodeProperties = {
 		displayName: 'Sink',
 		name: 'sink',
 		type: 'options',
-		options: SINK_OPTIONS.map((option) => ({ ...option, description: options.notes?.[option.value] ?? option.description })),
+		options: SINK_OPTIONS.map((option) => (option.value === 'staticData' && options.staticDataNote ? { ...option, description: options.staticDataNote } : option)),
 		default: 'staticData',
 		description: 'Where the audit records of this node go',
 	};
@@ -95,8 +89,15 @@ export function auditActorOf(context: IExecuteFunctions): AuditActor {
 }
 
 /** This workflow's audit log in static data. */
-function workflowAuditStore(context: WorkflowContext) {
-	return workflowStore(context, AUDIT_STORE_KEY, auditStoreAccess);
+export function workflowAuditStore(context: Pick<IExecuteFunctions, 'getWorkflowStaticData' | 'getWorkflow'>) {
+	const data = context.getWorkflowStaticData('global');
+	return auditStoreAccess(context.getWorkflow().id ?? 'workflow', {
+		load: () => data[AUDIT_STORE_KEY],
+		// A new top-level value, so n8n notices the change and saves it.
+		save: (value: AuditStoreData) => {
+			data[AUDIT_STORE_KEY] = value as unknown as IDataObject;
+		},
+	});
 }
 
 export interface PairedAuditEntry {
@@ -106,27 +107,19 @@ export interface PairedAuditEntry {
 
 /**
  * Sends the records where the settings say: into static data (`keepInStaticData` false: the node
- * keeps them itself) and/or back as items for the Audit output. Failed and refused records are kept
- * in static data whatever the sink: when they stop the node, n8n drops its outputs.
+ * keeps them itself) and/or back as items for the Audit output.
  */
 export function recordAudit(context: IExecuteFunctions, entries: readonly PairedAuditEntry[], settings: AuditLogSettings, keepInStaticData = true): INodeExecutionData[] {
 	if (entries.length === 0) return [];
-	if (keepInStaticData) {
-		const kept = settings.sink === 'items' ? entries.filter(({ record }) => record.outcome !== 'done') : entries;
-		keepAudit(context, kept.map(({ record }) => record), settings.retention);
+	if (keepInStaticData && settings.sink !== 'items') {
+		const dropped = appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
+		if (dropped > 0) {
+			context.logger.warn(
+				`Audit log: ${dropped} of ${entries.length} new records are not kept in static data (Keep Records ${settings.retention.maxCount}, Keep Days ${settings.retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
+			);
+		}
 	}
 	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
-}
-
-/** Appends the records to this workflow's audit log in static data, within the retention, whatever the sink. */
-export function keepAudit(context: IExecuteFunctions, records: readonly AuditEntry[], retention: AuditRetention): void {
-	if (records.length === 0) return;
-	const dropped = appendAuditEntries(workflowAuditStore(context), records, retention, new Date());
-	if (dropped > 0) {
-		context.logger.warn(
-			`Audit log: ${dropped} of ${records.length} new records are not kept in static data (Keep Records ${retention.maxCount}, Keep Days ${retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
-		);
-	}
 }
 
 /**
@@ -136,8 +129,7 @@ export function keepAudit(context: IExecuteFunctions, records: readonly AuditEnt
 export function readWorkflowAudit(context: IExecuteFunctions): AuditEntry[] {
 	const workflow = context.getWorkflow();
 	const ssoActor: AuditActor = { workflowId: workflow.id ?? null, workflowName: workflow.name ?? null, executionId: null, trigger: null };
-	const now = new Date();
-	return [...readAuditEntries(workflowAuditStore(context), now), ...readAudit(storeOf(context).read(), now).map((record) => ssoAuditEntry(record, ssoActor))];
+	return [...workflowAuditStore(context).read().records, ...storeOf(context).read().audit.map((record) => ssoAuditEntry(record, ssoActor))];
 }
 
 /** Audit records among input items (the Audit output, or rows of a Data Table or database); other items are skipped. */

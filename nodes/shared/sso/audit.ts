@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { auditEntry, type AuditActor, type AuditEntry, type AuditOutcome } from '../audit/record';
-import { retainInOrder, withinAgeLimit, type AuditRetention } from '../audit/retention';
+import { applyRetention, type AuditRetention } from '../audit/retention';
 
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
@@ -46,22 +46,9 @@ export function auditRecord(event: AuditEvent, now: number, context: AuditContex
 	};
 }
 
-/** The store's audit part; audit.ts needs nothing else of it. */
-interface AuditPart {
-	audit: AuditRecord[];
-	auditRetention?: AuditRetention;
-}
-
-/** Appends, then keeps what the retention allows, oldest dropped first; the retention is kept for reads. */
-export function appendAudit(data: AuditPart, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
-	// Events are appended as they happen, oldest first: the retention drops from the front, no sort.
-	data.audit = retainInOrder([...data.audit, ...records], retention, new Date(now));
-	data.auditRetention = retention;
-}
-
-/** The events the store keeps at `now`: those aged past the last append's Audit Log Days are left out. */
-export function readAudit(data: AuditPart, now: Date): AuditRecord[] {
-	return withinAgeLimit(data.audit, data.auditRetention, now);
+/** Appends, then keeps what the retention allows, oldest dropped first (the store's audit list; audit.ts needs nothing else of it). */
+export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
+	data.audit = applyRetention([...data.audit, ...records], retention, new Date(now));
 }
 
 const OUTCOMES: Record<AuditEvent, AuditOutcome> = {
@@ -72,12 +59,6 @@ const OUTCOMES: Record<AuditEvent, AuditOutcome> = {
 	sessionRevoked: 'done',
 	signedOutEverywhere: 'done',
 };
-
-/** Stable across reads: a hash of the event's fields in a fixed order (not of the stored object, whose keys may come in any order or with extra ones). */
-function ssoRecordId(record: AuditRecord): string {
-	const fields = [record.time, record.event, record.requester, record.requesterId, record.sessionId, record.clientAddress, record.userAgent, record.code, record.reason];
-	return `sso-${createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32)}`;
-}
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -96,6 +77,6 @@ export function ssoAuditEntry(record: AuditRecord, actor: AuditActor): AuditEntr
 		reason,
 		caller: record.clientAddress,
 		time: new Date(record.time),
-		recordId: ssoRecordId(record),
+		recordId: `sso-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`,
 	});
 }

@@ -19,13 +19,9 @@ export interface RequesterChangeRecord {
 	itemIndex?: number;
 }
 
-/** `timeOf`: when the outcome was written (its last write). */
-export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, timeOf: (outcome: UserOutcome) => Date): RequesterChangeRecord[] {
+export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, time: Date): RequesterChangeRecord[] {
 	return outcomes.flatMap((outcome) =>
-		requesterChangeEvents(outcome).map((event) => ({
-			record: auditEntry(actor, { ...event, time: timeOf(outcome) }),
-			...(outcome.itemIndex === undefined ? {} : { itemIndex: outcome.itemIndex }),
-		})),
+		requesterChangeEvents(outcome).map((event) => ({ record: auditEntry(actor, { ...event, time }), ...(outcome.itemIndex === undefined ? {} : { itemIndex: outcome.itemIndex }) })),
 	);
 }
 
