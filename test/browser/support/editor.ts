@@ -100,9 +100,15 @@ export class Editor {
 
 	/** Closes n8n's notifications ("Workflow executed successfully"…), so screenshots show the panel. */
 	async dismissToasts(): Promise<void> {
-		// A toast may close by itself mid-click; its button then detaches, which is fine.
-		for (const close of await this.page.locator('.el-notification__closeBtn:visible').all()) await close.click({ timeout: 5_000 }).catch(() => undefined);
-		await ui.count(this.page.locator('.el-notification:visible'), 0);
+		// A toast may close by itself mid-click (its button then detaches) or arrive after the first
+		// pass, so close whatever is visible until none is.
+		await eventually(
+			async () => {
+				for (const close of await this.page.locator('.el-notification__closeBtn:visible').all()) await close.click({ timeout: 5_000 }).catch(() => undefined);
+				return await this.page.locator('.el-notification:visible').count();
+			},
+			(count) => same(count, 0, 'number of visible notifications'),
+		);
 	}
 
 	/** Closes a modal dialog (the credential editor) with its × button. */
