@@ -7,13 +7,14 @@ import {
 	type INodeTypeDescription,
 	type IPairedItemData,
 } from 'n8n-workflow';
-import { auditActorOf, auditLogSettings, recordAudit, type AuditLogSettings } from '../shared/n8n/auditLog';
+import { auditActorOf, auditLogSettings, keepAudit, recordAudit, type AuditLogSettings } from '../shared/n8n/auditLog';
 import { buildDestination, destinationMethods } from '../shared/n8n/destinations';
 import { describeError, toNodeError } from '../shared/n8n/errors';
 import { runOnce } from '../shared/n8n/itemLoop';
 import { syncHostFor } from '../shared/n8n/syncState';
 import { readUpsertInput, type InputRef } from '../shared/n8n/upsertInput';
 import { applyChanges, checkApplyRequest, type OutputUsers } from '../shared/sync/applyChanges';
+import type { RequesterChangeRecord } from '../shared/sync/auditTrail';
 import { SyncStateError } from '../shared/sync/cursor';
 import type { UserOutcome } from '../shared/sync/engine';
 import { credentials, properties } from './description';
@@ -85,7 +86,13 @@ export class UpsertRequester implements INodeType {
 		return await runOnce(
 			this,
 			async () => {
-				const report = await applyChanges({ ...syncHostFor(this), actor: auditActorOf(this) }, request, (keyKind) => buildDestination(this, 0, { keyKind }));
+				const host = {
+					...syncHostFor(this),
+					actor: auditActorOf(this),
+					// The node's error drops its outputs: what a failed run wrote is kept in static data, whatever the sink.
+					keepFailedRunAudit: (records: RequesterChangeRecord[]) => keepAudit(this, records.map(({ record }) => record), audit.retention),
+				};
+				const report = await applyChanges(host, request, (keyKind) => buildDestination(this, 0, { keyKind }));
 				const auditItems = recordAudit(
 					this,
 					report.audit.map(({ record, itemIndex }) => ({ record, pairedItem: pairedFor({ itemIndex }, parsed.refs) })),

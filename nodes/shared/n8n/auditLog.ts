@@ -111,15 +111,19 @@ export interface PairedAuditEntry {
  */
 export function recordAudit(context: IExecuteFunctions, entries: readonly PairedAuditEntry[], settings: AuditLogSettings, keepInStaticData = true): INodeExecutionData[] {
 	if (entries.length === 0) return [];
-	if (keepInStaticData && settings.sink !== 'items') {
-		const dropped = appendAuditEntries(workflowAuditStore(context), entries.map((entry) => entry.record), settings.retention, new Date());
-		if (dropped > 0) {
-			context.logger.warn(
-				`Audit log: ${dropped} of ${entries.length} new records are not kept in static data (Keep Records ${settings.retention.maxCount}, Keep Days ${settings.retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
-			);
-		}
-	}
+	if (keepInStaticData && settings.sink !== 'items') keepAudit(context, entries.map((entry) => entry.record), settings.retention);
 	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
+}
+
+/** Appends the records to this workflow's audit log in static data, within the retention, whatever the sink. */
+export function keepAudit(context: IExecuteFunctions, records: readonly AuditEntry[], retention: AuditRetention): void {
+	if (records.length === 0) return;
+	const dropped = appendAuditEntries(workflowAuditStore(context), records, retention, new Date());
+	if (dropped > 0) {
+		context.logger.warn(
+			`Audit log: ${dropped} of ${records.length} new records are not kept in static data (Keep Records ${retention.maxCount}, Keep Days ${retention.maxAgeDays}); raise the limits or send the Audit output to a Data Table or database (docs/audit.md)`,
+		);
+	}
 }
 
 /**

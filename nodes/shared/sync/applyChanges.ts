@@ -72,7 +72,21 @@ export type ConnectDestination = (keyKind: SsoKeyKind | undefined) => Promise<Re
 export async function applyChanges(host: SyncHost, request: ApplyRequest, connect: ConnectDestination): Promise<ApplyReport> {
 	const syncId = checkApplyRequest(request);
 	const destination = await connect(request.input.mapped[0]?.requester.ssoKey.kind);
-	const result = await applyLocked(host, syncId, destination, request);
+	const actor = host.actor ?? NO_ACTOR;
+	// Each outcome's last write, in the order they were written.
+	const writtenAt = new Map<UserOutcome, Date>();
+	const timeOf = (outcome: UserOutcome) => writtenAt.get(outcome) ?? host.now?.() ?? new Date();
+	let result: SyncResult;
+	try {
+		result = await applyLocked(host, syncId, destination, request, (outcome, at) => {
+			writtenAt.delete(outcome);
+			writtenAt.set(outcome, new Date(at));
+		});
+	} catch (error) {
+		// The writes made before the error stay made: their records are kept before it is rethrown.
+		if (writtenAt.size > 0) host.keepFailedRunAudit?.(requesterChangeEntries([...writtenAt.keys()], actor, timeOf));
+		throw error;
+	}
 	// Every change this run read is now applied or listed as unsynced: the cursor may move on.
 	// Not after a bounded stop: the next run reads the same changes again and writes only what is
 	// still missing, and the cursor moves once a run has applied all of them.
@@ -102,7 +116,7 @@ export async function applyChanges(host: SyncHost, request: ApplyRequest, connec
 		unsynced: Object.keys(records.unsynced).length,
 		syncedRequesters: Object.keys(records.links).length,
 	};
-	const audit = request.dryRun ? [] : requesterChangeEntries(result.outcomes, host.actor ?? NO_ACTOR, host.now?.() ?? new Date());
+	const audit = request.dryRun ? [] : requesterChangeEntries(result.outcomes, actor, timeOf);
 	return { users: selectOutcomes(result.outcomes, request.outputUsers), summary, audit };
 }
 
@@ -137,7 +151,13 @@ export function checkApplyRequest(request: ApplyRequest): string {
 }
 
 /** Runs of one sync take turns; each starts from the records the one before it saved. */
-async function applyLocked(host: SyncHost, syncId: string, destination: RequesterDestination, request: ApplyRequest): Promise<SyncResult> {
+async function applyLocked(
+	host: SyncHost,
+	syncId: string,
+	destination: RequesterDestination,
+	request: ApplyRequest,
+	onWritten: (outcome: UserOutcome, at: string) => void,
+): Promise<SyncResult> {
 	const lockKey = `${host.workflowId}:${syncId}`;
 	return await withSyncLock(lockKey, async () => {
 		const records = freshestRecords(lockKey, host.store.loadRecords(syncId));
@@ -153,6 +173,7 @@ async function applyLocked(host: SyncHost, syncId: string, destination: Requeste
 				deadline: request.maxRunMinutes ? new Date((host.now?.() ?? new Date()).getTime() + request.maxRunMinutes * 60_000) : undefined,
 			},
 			onProgress: (writes) => host.logger.info(`Upsert Requester (Sync ID "${syncId}"): ${writes} writes so far`),
+			onWritten,
 		});
 		if (!request.dryRun) {
 			recordProgress(run, host.now?.() ?? new Date(), budgetBefore && destination.rateBudget && { before: budgetBefore, after: destination.rateBudget.stats() });

@@ -19,9 +19,13 @@ export interface RequesterChangeRecord {
 	itemIndex?: number;
 }
 
-export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, time: Date): RequesterChangeRecord[] {
+/** `timeOf`: when the outcome was written (its last write). */
+export function requesterChangeEntries(outcomes: readonly UserOutcome[], actor: AuditActor, timeOf: (outcome: UserOutcome) => Date): RequesterChangeRecord[] {
 	return outcomes.flatMap((outcome) =>
-		requesterChangeEvents(outcome).map((event) => ({ record: auditEntry(actor, { ...event, time }), ...(outcome.itemIndex === undefined ? {} : { itemIndex: outcome.itemIndex }) })),
+		requesterChangeEvents(outcome).map((event) => ({
+			record: auditEntry(actor, { ...event, time: timeOf(outcome) }),
+			...(outcome.itemIndex === undefined ? {} : { itemIndex: outcome.itemIndex }),
+		})),
 	);
 }
 

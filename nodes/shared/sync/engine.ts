@@ -73,6 +73,11 @@ export interface SyncOptions {
 	/** Told after every `progressEvery` writes (default 500), so a long run shows movement in the log. */
 	onProgress?: (writes: number) => void;
 	progressEvery?: number;
+	/**
+	 * Told of a user's outcome as soon as it is written (done, failed, held back; again when its
+	 * manager link is written), with the time, so a run that stops on an error still has what it did.
+	 */
+	onWritten?: (outcome: UserOutcome, at: string) => void;
 }
 
 export type OutcomeStatus = 'planned' | 'done' | 'failed' | 'blocked' | 'skipped' | 'deferred';
@@ -135,9 +140,21 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	const { mapped, removed } = withRetries(input, records.unsynced);
 	const outcomes: UserOutcome[] = [];
 
+	/** Stamps a written outcome and reports it; the time is the one its registry entry gets. */
+	const written = (outcome: UserOutcome): string => {
+		const at = stamp();
+		options.onWritten?.(outcome, at);
+		return at;
+	};
+
 	for (const user of input.unmapped) {
-		outcomes.push(registerUnmapped(user, records.unsynced, options.dryRun, stamp()));
-		if (!options.dryRun) counts.failed++;
+		const at = stamp();
+		const outcome = registerUnmapped(user, records.unsynced, options.dryRun, at);
+		outcomes.push(outcome);
+		if (!options.dryRun) {
+			options.onWritten?.(outcome, at);
+			counts.failed++;
+		}
 	}
 
 	const lookup = await recordResolver(destination, records.links, input.completeRead);
@@ -158,7 +175,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	}
 	for (const task of tasks) {
 		if (task.outcome.status !== 'failed' || options.dryRun) continue;
-		recordFailure(records.unsynced, failureOf(task, 'destination', task.outcome.error!.code, task.outcome.error!.message), stamp());
+		recordFailure(records.unsynced, failureOf(task, 'destination', task.outcome.error!.code, task.outcome.error!.message), written(task.outcome));
 		counts.failed++;
 	}
 	tasks.sort((a, b) => (a.outcome.itemIndex ?? Number.MAX_SAFE_INTEGER) - (b.outcome.itemIndex ?? Number.MAX_SAFE_INTEGER) || a.azureObjectId.localeCompare(b.azureObjectId));
@@ -185,7 +202,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 		if (task.outcome.action === 'deactivate' && safeguard.tripped) {
 			task.outcome.status = 'blocked';
 			counts.blocked++;
-			recordFailure(records.unsynced, failureOf(task, 'safeguard', 'deactivationSafeguard', safeguard.message), stamp());
+			recordFailure(records.unsynced, failureOf(task, 'safeguard', 'deactivationSafeguard', safeguard.message), written(task.outcome));
 		}
 	}
 
@@ -249,6 +266,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			outcome.status = 'done';
 			if (task.record) records.links[task.azureObjectId] = task.record.id;
 			clearFailure(records.unsynced, task.azureObjectId);
+			written(outcome);
 		} catch (error) {
 			if (isCredentialRejected(error)) throw error;
 			const summary = describeError(error);
@@ -306,11 +324,12 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
 			(task.outcome.fieldChanges ??= []).push({ field: 'manager', from: current, to: managerId });
 			counts.managersLinked++;
+			written(task.outcome);
 		} catch (error) {
 			if (isCredentialRejected(error)) throw error;
 			const summary = describeError(error);
 			task.outcome.manager = { status: 'failed', message: summary.message };
-			recordFailure(records.unsynced, failureOf(task, 'manager', summary.code, `Reporting manager not linked: ${summary.message}`), stamp());
+			recordFailure(records.unsynced, failureOf(task, 'manager', summary.code, `Reporting manager not linked: ${summary.message}`), written(task.outcome));
 			counts.failed++;
 		}
 	}
@@ -318,7 +337,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 	function fail(task: Task, stage: FailureStage, code: string, message: string, fields?: Array<{ field: string; message: string }>) {
 		task.outcome.status = 'failed';
 		task.outcome.error = { stage, code, message, ...(fields ? { fields } : {}) };
-		recordFailure(records.unsynced, failureOf(task, stage, code, message), stamp());
+		recordFailure(records.unsynced, failureOf(task, stage, code, message), written(task.outcome));
 		counts.failed++;
 	}
 

@@ -4,6 +4,7 @@
  * (nodes/shared/n8n/syncState.ts); tests keep it in memory.
  */
 import type { AuditActor } from '../audit/record';
+import type { RequesterChangeRecord } from './auditTrail';
 import type { SyncEntry } from './cursor';
 import type { SyncRecords } from './engine';
 
@@ -29,5 +30,7 @@ export interface SyncHost {
 	workflowId: string;
 	/** Who runs the sync, for the audit records of its requester changes. */
 	actor?: AuditActor;
+	/** A run that fails after writing is told the records of what it wrote, before its error is rethrown. */
+	keepFailedRunAudit?: (records: RequesterChangeRecord[]) => void;
 	now?: () => Date;
 }
