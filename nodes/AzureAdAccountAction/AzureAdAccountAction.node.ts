@@ -23,7 +23,7 @@ import { GraphError } from '../shared/graph/errors';
 import type { GraphClient } from '../shared/graph/client';
 import { parseList, ProtectionSettingError } from '../shared/graph/protection';
 import type { MatchBy } from '../shared/graph/userResolution';
-import { auditActorOf, auditLogSettings, recordAudit } from '../shared/n8n/auditLog';
+import { auditActorOf, auditLogSettings, recordAudit, type PairedAuditEntry } from '../shared/n8n/auditLog';
 import { azureAdConnectionTest, getGraphClient } from '../shared/n8n/azureAd';
 import { forEachItem } from '../shared/n8n/itemLoop';
 import { credentials, properties, type NodeOptions } from './description';
@@ -63,33 +63,39 @@ export class AzureAdAccountAction implements INodeType {
 		const { maxTries } = this.getNodeParameter('options', 0, {}) as NodeOptions;
 		const audit = auditLogSettings(this);
 		const actor = auditActorOf(this);
-		const auditItems: INodeExecutionData[] = [];
+		const auditEntries: PairedAuditEntry[] = [];
+		let auditItems: INodeExecutionData[] = [];
 		// Built once, on first use: when it cannot be built, every item fails with that one error.
 		let client: Promise<GraphClient> | undefined;
-		const results = await forEachItem(this, async (index) => {
-			const graph = await (client ??= getGraphClient(this, { maxTries }));
-			const options = this.getNodeParameter('options', index, {}) as NodeOptions;
-			// Only the client and parameter evaluation throw; the core reports its failures as outcomes.
-			const result = await runAccountAction(graph, readRequest(this, index, options));
-			const record = result.audit;
-			this.logger.info(
-				`Azure AD Account Action: ${record.action} for ${record.user?.userPrincipalName ?? record.requestedUser} → ${record.outcome}${record.ticketId ? ` (ticket ${record.ticketId})` : ''}`,
-			);
-			// Kept before a failure or refusal stops the node: those are what auditors look for.
-			const caller = String(this.getNodeParameter('caller', index, '') ?? '');
-			auditItems.push(...recordAudit(this, [{ record: accountActionEntry(result.audit, actor, caller), pairedItem: { item: index } }], audit));
-			const json = { ...result.audit, ...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}) } as unknown as IDataObject;
-			// With Continue On Fail a failure stays an audit record (outcome "failed") on the main
-			// output: n8n would replace the item's JSON with the message if we attached the error.
-			if (record.outcome === 'failed' && !this.continueOnFail()) throw failureError(node, result, index);
-			if (record.outcome === 'refused' && options.failOnRefusal && !this.continueOnFail()) {
-				throw new NodeOperationError(node, `${ACTION_LABELS[record.action]} refused for ${who(result)}: ${record.reason}`, {
-					itemIndex: index,
-					description: 'The account is protected. Turn off "Fail on Refusal" to get the refusal as an item instead.',
-				});
-			}
-			return { json, pairedItem: { item: index } };
-		});
+		let results: INodeExecutionData[];
+		try {
+			results = await forEachItem(this, async (index) => {
+				const graph = await (client ??= getGraphClient(this, { maxTries }));
+				const options = this.getNodeParameter('options', index, {}) as NodeOptions;
+				// Only the client and parameter evaluation throw; the core reports its failures as outcomes.
+				const result = await runAccountAction(graph, readRequest(this, index, options));
+				const record = result.audit;
+				this.logger.info(
+					`Azure AD Account Action: ${record.action} for ${record.user?.userPrincipalName ?? record.requestedUser} → ${record.outcome}${record.ticketId ? ` (ticket ${record.ticketId})` : ''}`,
+				);
+				const caller = String(this.getNodeParameter('caller', index, '') ?? '');
+				auditEntries.push({ record: accountActionEntry(result.audit, actor, caller), pairedItem: { item: index } });
+				const json = { ...result.audit, ...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}) } as unknown as IDataObject;
+				// With Continue On Fail a failure stays an audit record (outcome "failed") on the main
+				// output: n8n would replace the item's JSON with the message if we attached the error.
+				if (record.outcome === 'failed' && !this.continueOnFail()) throw failureError(node, result, index);
+				if (record.outcome === 'refused' && options.failOnRefusal && !this.continueOnFail()) {
+					throw new NodeOperationError(node, `${ACTION_LABELS[record.action]} refused for ${who(result)}: ${record.reason}`, {
+						itemIndex: index,
+						description: 'The account is protected. Turn off "Fail on Refusal" to get the refusal as an item instead.',
+					});
+				}
+				return { json, pairedItem: { item: index } };
+			});
+		} finally {
+			// Once per execution, and also when a failure or refusal stops the node: those are what auditors look for.
+			auditItems = recordAudit(this, auditEntries, audit);
+		}
 		return [results, auditItems];
 	}
 }

@@ -94,9 +94,32 @@ describe('Azure AD Account Action: audit log sink', () => {
 			// The next execution may run in another process: only static data carries the log.
 			forgetAuditStores();
 		}
-		// Items only: the kept log is left as it was.
-		const itemsOnly = await accountAction({ ticketId: 'T-4', protectedUsers: 'alice@contoso.test', auditLog: { sink: 'items' } }, staticData);
-		expect(kept(itemsOnly).map((record) => record.ticketId)).toEqual(['T-2', 'T-3']);
+		// Items only: a refusal is still kept (its record is what an auditor looks for), within the retention.
+		const itemsOnly = await accountAction({ ticketId: 'T-4', protectedUsers: 'alice@contoso.test', auditLog: { sink: 'items', keepRecords: 2 } }, staticData);
+		expect(kept(itemsOnly).map((record) => record.ticketId)).toEqual(['T-3', 'T-4']);
+	});
+
+	it('keeps a failed action in static data with "Output as Items" too, when the failure stops the node and n8n drops the outputs', async () => {
+		nock(GRAPH).patch(`/v1.0/users/${ALICE.id}`).reply(403, { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges' } });
+		const result = await accountAction({ auditLog: { sink: 'items' } });
+		expect(result.error?.message).toMatch(/^Disable failed for alice@contoso.test/);
+		expect(kept(result)).toEqual([expect.objectContaining({ action: 'disable', outcome: 'failed', ticketId: 'T-77', executionId: 'exec-9' })]);
+	});
+
+	it('appends the records of all items to static data once per execution', async () => {
+		nockTokenEndpoint();
+		nock(GRAPH).get(`/v1.0/users/${ALICE.id}`).query({ $select: USER_SELECT }).times(2).reply(200, ALICE);
+		const result = await runNode({
+			node: new AzureAdAccountAction(),
+			parameters: { operation: 'disable', user: '={{ $json.user }}', ticketId: '={{ $json.ticket_id }}', protectedUsers: 'alice@contoso.test', protectPrivilegedRoles: false } as never,
+			credentials: azureAd,
+			inputItems: [{ json: { ...TICKET, ticket_id: 'T-1' } }, { json: { ...TICKET, ticket_id: 'T-2' } }],
+			mode: 'webhook',
+		});
+		expect(result.error).toBeUndefined();
+		const store = globalStaticData(result.persistedStaticData)[AUDIT_STORE_KEY] as unknown as AuditStoreData;
+		expect(store.records.map((record) => record.ticketId)).toEqual(['T-1', 'T-2']);
+		expect(store.revision).toBe(1);
 	});
 
 	it('shows the core retention defaults in the parameter', () => {

@@ -26,7 +26,11 @@ export interface AuditLogSettings {
 
 const SINK_OPTIONS = [
 	{ name: 'Workflow Static Data', value: 'staticData', description: "Kept in this workflow's static data, within the retention; read by Export Unsynced → Export Audit" },
-	{ name: 'Output as Items', value: 'items', description: 'One item per record on the Audit output, for a Data Table, database or SIEM node; nothing kept here' },
+	{
+		name: 'Output as Items',
+		value: 'items',
+		description: 'One item per record on the Audit output, for a Data Table, database or SIEM node; only failed and refused records are also kept in static data (an error that stops the node drops its outputs)',
+	},
 	{ name: 'Both', value: 'both', description: 'Kept in static data and output as items' },
 ];
 
@@ -107,11 +111,15 @@ export interface PairedAuditEntry {
 
 /**
  * Sends the records where the settings say: into static data (`keepInStaticData` false: the node
- * keeps them itself) and/or back as items for the Audit output.
+ * keeps them itself) and/or back as items for the Audit output. Failed and refused records are kept
+ * in static data whatever the sink: when they stop the node, n8n drops its outputs.
  */
 export function recordAudit(context: IExecuteFunctions, entries: readonly PairedAuditEntry[], settings: AuditLogSettings, keepInStaticData = true): INodeExecutionData[] {
 	if (entries.length === 0) return [];
-	if (keepInStaticData && settings.sink !== 'items') keepAudit(context, entries.map((entry) => entry.record), settings.retention);
+	if (keepInStaticData) {
+		const kept = settings.sink === 'items' ? entries.filter(({ record }) => record.outcome !== 'done') : entries;
+		keepAudit(context, kept.map(({ record }) => record), settings.retention);
+	}
 	return settings.sink === 'staticData' ? [] : entries.map(({ record, pairedItem }) => ({ json: record as unknown as IDataObject, pairedItem }));
 }
 
