@@ -12,7 +12,7 @@ import { auditActorOf, auditLogSettings, recordAudit } from '../shared/n8n/audit
 import { azureAdConnectionTest } from '../shared/n8n/azureAd';
 import { destinationMethods } from '../shared/n8n/destinations';
 import { forEachItem, pairAll, runOnce } from '../shared/n8n/itemLoop';
-import { ssoAuditEntry, type AuditRecord } from '../shared/sso/audit';
+import { readAudit, ssoAuditEntry, type AuditRecord } from '../shared/sso/audit';
 import { storeOf } from '../shared/n8n/ssoStore';
 import { runItemOperation } from './operations';
 import { credentials, properties, type Operation } from './description';
@@ -73,7 +73,7 @@ export class AzureAdSso implements INodeType {
 async function exportAuditLog(context: IExecuteFunctions): Promise<INodeExecutionData> {
 	const binaryPropertyName = context.getNodeParameter('binaryPropertyName', 0) as string;
 	const options = context.getNodeParameter('options', 0, {}) as { fileName?: string; bom?: boolean };
-	const records = storeOf(context).read().audit;
+	const records = readAudit(storeOf(context).read(), new Date());
 	const fileName = options.fileName?.trim() || `sso-audit-${new Date().toISOString().slice(0, 10)}.csv`;
 	const binary = await context.helpers.prepareBinaryData(Buffer.from(ssoAuditCsv(records, { bom: options.bom }), 'utf8'), fileName, 'text/csv');
 	const json: IDataObject = { rows: records.length, fileName, from: records[0]?.time ?? null, to: records.at(-1)?.time ?? null };

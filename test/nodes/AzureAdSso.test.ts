@@ -307,6 +307,16 @@ describe('Azure AD SSO node: sessions', () => {
 		expect(rows[1][2]).toBe(USER_EMAIL);
 	});
 
+	it('leaves out of the export the events aged past the Audit Log Days they were kept with, also when nothing was written since', async () => {
+		const { staticData } = await twoDevices();
+		const store = globalStaticData(staticData)[SSO_STORE_KEY] as unknown as SsoStoreData;
+		expect(store.auditRetention).toEqual({ maxCount: 1000, maxAgeDays: 90 });
+		store.audit[0].time = new Date(Date.now() - 91 * 86_400_000).toISOString();
+		forgetSsoStores();
+		const result = await runNode({ node: new AzureAdSso(), parameters: { operation: 'exportAuditLog' } as never, credentials, staticData, mode: 'webhook' });
+		expect(result.outputs[0][0].json).toMatchObject({ rows: 1, from: store.audit[1].time });
+	});
+
 	it('with Continue On Fail turns an export that cannot run into one error item paired with every input', async () => {
 		const result = await runNode({
 			node: new AzureAdSso(),

@@ -71,6 +71,25 @@ describe('Export Unsynced: Export Audit', () => {
 		expect(Object.keys(rows[0])).not.toContain('createdAt');
 	});
 
+	it('leaves out records aged past the Keep Days they were kept with, also when nothing was written since', async () => {
+		const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+		const retention = { maxAgeDays: 30, maxCount: 0 };
+		const old = entry(daysAgo(31), 'disable', { email: 'old@contoso.test' });
+		const recent = entry(daysAgo(29), 'disable', { email: 'recent@contoso.test' });
+		const login = (days: number, requester: string) => auditRecord('loginSucceeded', Date.now() - days * 86_400_000, { clientAddress: null, userAgent: null }, { requester, requesterId: null });
+		const sso = { ...emptyStore(), revision: 1, audit: [login(31, 'old@contoso.test'), login(29, 'recent@contoso.test')], auditRetention: retention };
+		const result = await runNode({
+			node: new ExportUnsynced(),
+			parameters: { operation: 'exportAudit', binaryPropertyName: 'data' } as never,
+			staticData: staticDataFor({ global: { [AUDIT_STORE_KEY]: { version: 1, revision: 1, records: [old, recent], retention }, [SSO_STORE_KEY]: sso } as unknown as IDataObject }),
+		});
+		const rows = parse(Buffer.from(result.outputs[0][0].binary!.data.data, 'base64').toString('utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
+		expect(rows.map((row) => [row.source, row.email])).toEqual([
+			['accountAction', 'recent@contoso.test'],
+			['sso', 'recent@contoso.test'],
+		]);
+	});
+
 	it('names a filter it cannot read', async () => {
 		const { result } = await exportAudit({ auditFilter: { from: 'last tuesday' } });
 		expect(result.error).toBeInstanceOf(NodeOperationError);

@@ -42,9 +42,25 @@ export function retentionCutoff(retention: AuditRetention, now: Date): Date | nu
 
 /** The records kept, oldest first: within the age limit, then the newest `maxCount`. */
 export function applyRetention<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
-	const cutoff = retentionCutoff(retention, now)?.getTime() ?? -Infinity;
-	const kept = sortOldestFirst(records.filter((record) => Date.parse(record.time) >= cutoff));
+	const kept = sortOldestFirst(withinAgeLimit(records, retention, now));
 	return retention.maxCount > 0 && kept.length > retention.maxCount ? kept.slice(kept.length - retention.maxCount) : kept;
+}
+
+/**
+ * The records not older than the age limit at `now`, in their order. Applied on read too: records
+ * age past Keep Days while nothing is written. No retention (a store written before it was kept): all.
+ */
+export function withinAgeLimit<T extends Timed>(records: readonly T[], retention: AuditRetention | undefined, now: Date): T[] {
+	const cutoff = retention && retentionCutoff(retention, now);
+	return cutoff ? records.filter((record) => Date.parse(record.time) >= cutoff.getTime()) : [...records];
+}
+
+/** A retention kept with a store's data, or undefined when it is not one. */
+export function parseRetention(raw: unknown): AuditRetention | undefined {
+	if (typeof raw !== 'object' || raw === null) return undefined;
+	const { maxAgeDays, maxCount } = raw as Record<string, unknown>;
+	const valid = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+	return valid(maxAgeDays) && valid(maxCount) ? { maxAgeDays, maxCount } : undefined;
 }
 
 /** By time, then by position (stable): records of one run share a time. */

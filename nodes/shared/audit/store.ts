@@ -6,7 +6,7 @@
  */
 import { revisionedStore, type RevisionedStore, type StoreMemory, type StoreSlot } from '../revisionedStore';
 import { parseAuditEntry, type AuditEntry } from './record';
-import { applyRetention, type AuditRetention } from './retention';
+import { applyRetention, parseRetention, withinAgeLimit, type AuditRetention } from './retention';
 
 export const AUDIT_STORE_KEY = 'azureAdAudit';
 
@@ -14,6 +14,8 @@ export interface AuditStoreData {
 	version: 1;
 	revision: number;
 	records: AuditEntry[];
+	/** The retention of the last append, so a read applies its age limit too. */
+	retention?: AuditRetention;
 }
 
 export function emptyAuditStore(): AuditStoreData {
@@ -21,9 +23,10 @@ export function emptyAuditStore(): AuditStoreData {
 }
 
 export function parseAuditStore(raw: unknown): AuditStoreData {
-	const value = (typeof raw === 'object' && raw !== null ? raw : {}) as { revision?: unknown; records?: unknown };
+	const value = (typeof raw === 'object' && raw !== null ? raw : {}) as { revision?: unknown; records?: unknown; retention?: unknown };
 	const records = Array.isArray(value.records) ? value.records.map(parseAuditEntry).filter((entry): entry is AuditEntry => entry !== null) : [];
-	return { version: 1, revision: typeof value.revision === 'number' ? value.revision : 0, records };
+	const retention = parseRetention(value.retention);
+	return { version: 1, revision: typeof value.revision === 'number' ? value.revision : 0, records, ...(retention ? { retention } : {}) };
 }
 
 const latest: StoreMemory<AuditStoreData> = new Map();
@@ -40,9 +43,16 @@ export function auditStoreAccess(scope: string, slot: StoreSlot<AuditStoreData>)
 export function appendAuditEntries(store: RevisionedStore<AuditStoreData>, records: readonly AuditEntry[], retention: AuditRetention, now: Date): number {
 	return store.update((data) => {
 		data.records = applyRetention([...data.records, ...records], retention, now);
+		data.retention = retention;
 		const kept = new Set(data.records.map((record) => record.recordId));
 		return records.filter((record) => !kept.has(record.recordId)).length;
 	});
+}
+
+/** The records the store keeps at `now`: those aged past the last append's Keep Days are left out. */
+export function readAuditEntries(store: RevisionedStore<AuditStoreData>, now: Date): AuditEntry[] {
+	const data = store.read();
+	return withinAgeLimit(data.records, data.retention, now);
 }
 
 /** Forgets the in-memory copies (tests; static data stays the source after a restart). */

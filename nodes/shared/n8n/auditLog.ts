@@ -7,8 +7,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IPairedItemData } from 'n8n-workflow';
 import { parseAuditEntry, type AuditActor, type AuditEntry } from '../audit/record';
 import { checkRetention, DEFAULT_AUDIT_RETENTION, type AuditRetention } from '../audit/retention';
-import { appendAuditEntries, auditStoreAccess, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
-import { ssoAuditEntry } from '../sso/audit';
+import { appendAuditEntries, auditStoreAccess, readAuditEntries, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
+import { readAudit, ssoAuditEntry } from '../sso/audit';
 import { storeOf } from './ssoStore';
 
 export type AuditSink = 'staticData' | 'items' | 'both';
@@ -141,7 +141,8 @@ export function keepAudit(context: IExecuteFunctions, records: readonly AuditEnt
 export function readWorkflowAudit(context: IExecuteFunctions): AuditEntry[] {
 	const workflow = context.getWorkflow();
 	const ssoActor: AuditActor = { workflowId: workflow.id ?? null, workflowName: workflow.name ?? null, executionId: null, trigger: null };
-	return [...workflowAuditStore(context).read().records, ...storeOf(context).read().audit.map((record) => ssoAuditEntry(record, ssoActor))];
+	const now = new Date();
+	return [...readAuditEntries(workflowAuditStore(context), now), ...readAudit(storeOf(context).read(), now).map((record) => ssoAuditEntry(record, ssoActor))];
 }
 
 /** Audit records among input items (the Audit output, or rows of a Data Table or database); other items are skipped. */

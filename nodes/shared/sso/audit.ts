@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { auditEntry, type AuditActor, type AuditEntry, type AuditOutcome } from '../audit/record';
-import { applyRetention, type AuditRetention } from '../audit/retention';
+import { applyRetention, withinAgeLimit, type AuditRetention } from '../audit/retention';
 
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
@@ -46,9 +46,21 @@ export function auditRecord(event: AuditEvent, now: number, context: AuditContex
 	};
 }
 
-/** Appends, then keeps what the retention allows, oldest dropped first (the store's audit list; audit.ts needs nothing else of it). */
-export function appendAudit(data: { audit: AuditRecord[] }, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
+/** The store's audit part; audit.ts needs nothing else of it. */
+interface AuditPart {
+	audit: AuditRecord[];
+	auditRetention?: AuditRetention;
+}
+
+/** Appends, then keeps what the retention allows, oldest dropped first; the retention is kept for reads. */
+export function appendAudit(data: AuditPart, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
 	data.audit = applyRetention([...data.audit, ...records], retention, new Date(now));
+	data.auditRetention = retention;
+}
+
+/** The events the store keeps at `now`: those aged past the last append's Audit Log Days are left out. */
+export function readAudit(data: AuditPart, now: Date): AuditRecord[] {
+	return withinAgeLimit(data.audit, data.auditRetention, now);
 }
 
 const OUTCOMES: Record<AuditEvent, AuditOutcome> = {

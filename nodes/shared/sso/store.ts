@@ -11,6 +11,7 @@
  */
 import type { SsoKeyKind } from '../requester/model';
 import { revisionOf } from '../revisionedStore';
+import { parseRetention, type AuditRetention } from '../audit/retention';
 import type { AuditRecord } from './audit';
 
 export const SSO_STORE_KEY = 'azureAdSso';
@@ -51,6 +52,8 @@ export interface SsoStoreData {
 	attempts: Record<string, AttemptRecord>;
 	/** Oldest first, the last N events. */
 	audit: AuditRecord[];
+	/** The retention of the last append, so a read applies its age limit too. */
+	auditRetention?: AuditRetention;
 }
 
 /** Consumed states are kept only until they expire; this caps them under a flood of logins. */
@@ -63,6 +66,7 @@ export function emptyStore(): SsoStoreData {
 
 export function parseStore(raw: unknown): SsoStoreData {
 	if (!isRecord(raw)) return emptyStore();
+	const auditRetention = parseRetention(raw.auditRetention);
 	return {
 		version: 1,
 		revision: revisionOf(raw),
@@ -70,6 +74,7 @@ export function parseStore(raw: unknown): SsoStoreData {
 		sessions: filterValues(raw.sessions, isSessionRecord),
 		attempts: filterValues(raw.attempts, isAttemptRecord),
 		audit: Array.isArray(raw.audit) ? (raw.audit.filter((entry) => isRecord(entry) && typeof entry.time === 'string') as unknown as AuditRecord[]) : [],
+		...(auditRetention ? { auditRetention } : {}),
 	};
 }
 
