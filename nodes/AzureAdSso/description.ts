@@ -456,5 +456,13 @@ export const properties: INodeProperties[] = [
 	...callerInputs,
 	...exportInputs,
 	options,
-	auditLogProperty({ retention: false, staticDataNote: "Kept in this workflow's SSO store (the newest Audit Log Size events), as before; read by Export Audit Log and Export Unsynced → Export Audit", displayOptions: { show: { operation: AUDITED_OPERATIONS } } }),
+	auditLogProperty({
+		retention: false,
+		notes: {
+			staticData: "Kept in this workflow's SSO store (the newest Audit Log Size events of the last Audit Log Days); read by Export Audit Log and Export Unsynced → Export Audit",
+			items: 'One item per event on the Audit output, for a Data Table, database or SIEM node; the SSO store keeps its events too (Audit Log Size, Audit Log Days)',
+			both: "Kept in this workflow's SSO store and output as items",
+		},
+		displayOptions: { show: { operation: AUDITED_OPERATIONS } },
+	}),
 ];

@@ -2,6 +2,7 @@ import { parseAuditFilter, filterAudit } from '../../nodes/shared/audit/filter';
 import { auditEntry, NO_ACTOR, type AuditEntry } from '../../nodes/shared/audit/record';
 import { applyRetention, checkRetention } from '../../nodes/shared/audit/retention';
 import { appendAuditEntries, auditStoreAccess, AUDIT_STORE_KEY, forgetAuditStores, type AuditStoreData } from '../../nodes/shared/audit/store';
+import { appendAudit, auditRecord, ssoAuditEntry, type AuditRecord } from '../../nodes/shared/sso/audit';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -106,5 +107,28 @@ describe('filtering', () => {
 	it('names a time it cannot read, and a range that is empty', () => {
 		expect(() => parseAuditFilter({ from: 'yesterday' })).toThrow(/"From" is not a date and time: "yesterday"/);
 		expect(() => parseAuditFilter({ from: '2026-12-02T00:00:00Z', to: '2026-12-01T00:00:00Z' })).toThrow(/"To" must be later than "From"/);
+	});
+});
+
+describe('SSO events in the audit log', () => {
+	const login = (minutes: number) => auditRecord('loginSucceeded', NOW.getTime() - minutes * 60_000, { clientAddress: '203.0.113.9', userAgent: null }, { requester: 'jane@contoso.test', requesterId: '17' });
+
+	it('gives an event the same record id however its stored object is shaped (key order, fields of another version)', () => {
+		const event = login(5);
+		const reordered = Object.fromEntries(Object.entries(event).reverse()) as unknown as AuditRecord;
+		const withExtra = { ...event, addedByLaterVersion: 'x' } as AuditRecord;
+		const id = ssoAuditEntry(event, NO_ACTOR).recordId;
+		expect(ssoAuditEntry(reordered, NO_ACTOR).recordId).toBe(id);
+		expect(ssoAuditEntry(withExtra, NO_ACTOR).recordId).toBe(id);
+		expect(ssoAuditEntry(login(6), NO_ACTOR).recordId).not.toBe(id);
+	});
+
+	it('appends events in the order they were written, dropping from the front by the shared retention rules', () => {
+		// A clock stepped back between two events: the log stays in written order, it is not re-sorted.
+		const data: { audit: AuditRecord[] } = { audit: [login(10), login(20)] };
+		appendAudit(data, [login(1)], { maxAgeDays: 0, maxCount: 2 }, NOW.getTime());
+		expect(data.audit).toEqual([login(20), login(1)]);
+		appendAudit(data, [login(0)], { maxAgeDays: 0, maxCount: 0 }, NOW.getTime());
+		expect(data.audit).toEqual([login(20), login(1), login(0)]);
 	});
 });

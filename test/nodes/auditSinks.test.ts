@@ -153,6 +153,21 @@ describe('Azure AD SSO: audit log sink', () => {
 		// The SSO store is the static-data copy: no second list of the same events.
 		expect(kept(result)).toEqual([]);
 	});
+
+	it('keeps its events in the SSO store with "Output as Items" too, and its sink option says so', async () => {
+		nockOpenIdConfiguration().persist();
+		const result = await runNode({
+			node: new AzureAdSso(),
+			parameters: { operation: 'startLogin', redirectUri: 'https://n8n.example.test/webhook/sso/callback', clientAddress: '198.51.100.7', auditLog: { sink: 'items' } } as never,
+			credentials: azureAd,
+			mode: 'webhook',
+		});
+		expect(records(result.outputs[1]).map((record) => record.action)).toEqual(['loginStarted']);
+		expect((globalStaticData(result.persistedStaticData).azureAdSso as { audit: unknown[] }).audit).toHaveLength(1);
+		const auditLog = new AzureAdSso().description.properties.find((property) => property.name === 'auditLog')!;
+		const sink = (auditLog.options as Array<{ name: string; options?: Array<{ value: string; description?: string }> }>).find((field) => field.name === 'sink')!;
+		expect(sink.options!.find((option) => option.value === 'items')!.description).toMatch(/the SSO store keeps its events too/);
+	});
 });
 
 describe('Upsert Requester: audit log sink', () => {

@@ -42,7 +42,12 @@ export function retentionCutoff(retention: AuditRetention, now: Date): Date | nu
 
 /** The records kept, oldest first: within the age limit, then the newest `maxCount`. */
 export function applyRetention<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
-	const kept = sortOldestFirst(withinAgeLimit(records, retention, now));
+	return retainInOrder(sortOldestFirst(records), retention, now);
+}
+
+/** applyRetention for records already oldest first (appended as they happen): the same rules, no sort. */
+export function retainInOrder<T extends Timed>(records: readonly T[], retention: AuditRetention, now: Date): T[] {
+	const kept = withinAgeLimit(records, retention, now);
 	return retention.maxCount > 0 && kept.length > retention.maxCount ? kept.slice(kept.length - retention.maxCount) : kept;
 }
 

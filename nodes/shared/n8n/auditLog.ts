@@ -24,7 +24,7 @@ export interface AuditLogSettings {
 	retention: AuditRetention;
 }
 
-const SINK_OPTIONS = [
+const SINK_OPTIONS: Array<{ name: string; value: AuditSink; description: string }> = [
 	{ name: 'Workflow Static Data', value: 'staticData', description: "Kept in this workflow's static data, within the retention; read by Export Unsynced → Export Audit" },
 	{
 		name: 'Output as Items',
@@ -35,15 +35,16 @@ const SINK_OPTIONS = [
 ];
 
 /**
- * The "Audit Log" parameter. `staticDataNote` says what static data holds for this node (the SSO
- * node keeps its events in its own store, with its own size option, so it has no retention here).
+ * The "Audit Log" parameter. `notes` replace a sink's description where this node differs (the SSO
+ * node keeps its events in its own store, with its own size options, whatever the sink, so it has
+ * no retention here).
  */
-export function auditLogProperty(options: { retention: boolean; staticDataNote?: string; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
+export function auditLogProperty(options: { retention: boolean; notes?: Partial<Record<AuditSink, string>>; displayOptions?: INodeProperties['displayOptions'] }): INodeProperties {
 	const sink: INodeProperties = {
 		displayName: 'Sink',
 		name: 'sink',
 		type: 'options',
-		options: SINK_OPTIONS.map((option) => (option.value === 'staticData' && options.staticDataNote ? { ...option, description: options.staticDataNote } : option)),
+		options: SINK_OPTIONS.map((option) => ({ ...option, description: options.notes?.[option.value] ?? option.description })),
 		default: 'staticData',
 		description: 'Where the audit records of this node go',
 	};

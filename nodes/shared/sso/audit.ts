@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { auditEntry, type AuditActor, type AuditEntry, type AuditOutcome } from '../audit/record';
-import { applyRetention, withinAgeLimit, type AuditRetention } from '../audit/retention';
+import { retainInOrder, withinAgeLimit, type AuditRetention } from '../audit/retention';
 
 export type AuditEvent = 'loginStarted' | 'loginSucceeded' | 'loginFailed' | 'lockedOut' | 'sessionRevoked' | 'signedOutEverywhere';
 
@@ -54,7 +54,8 @@ interface AuditPart {
 
 /** Appends, then keeps what the retention allows, oldest dropped first; the retention is kept for reads. */
 export function appendAudit(data: AuditPart, records: readonly AuditRecord[], retention: AuditRetention, now: number): void {
-	data.audit = applyRetention([...data.audit, ...records], retention, new Date(now));
+	// Events are appended as they happen, oldest first: the retention drops from the front, no sort.
+	data.audit = retainInOrder([...data.audit, ...records], retention, new Date(now));
 	data.auditRetention = retention;
 }
 
@@ -71,6 +72,12 @@ const OUTCOMES: Record<AuditEvent, AuditOutcome> = {
 	sessionRevoked: 'done',
 	signedOutEverywhere: 'done',
 };
+
+/** Stable across reads: a hash of the event's fields in a fixed order (not of the stored object, whose keys may come in any order or with extra ones). */
+function ssoRecordId(record: AuditRecord): string {
+	const fields = [record.time, record.event, record.requester, record.requesterId, record.sessionId, record.clientAddress, record.userAgent, record.code, record.reason];
+	return `sso-${createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32)}`;
+}
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -89,6 +96,6 @@ export function ssoAuditEntry(record: AuditRecord, actor: AuditActor): AuditEntr
 		reason,
 		caller: record.clientAddress,
 		time: new Date(record.time),
-		recordId: `sso-${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`,
+		recordId: ssoRecordId(record),
 	});
 }
