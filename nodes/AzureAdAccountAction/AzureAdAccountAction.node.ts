@@ -18,7 +18,7 @@ import {
 	type AccountActionResult,
 	type PasswordResetSettings,
 } from '../shared/graph/accountActions';
-import { accountActionEntry } from '../shared/audit/accountAction';
+import { accountActionEntry } from '../shared/graph/accountActionAudit';
 import { GraphError } from '../shared/graph/errors';
 import type { GraphClient } from '../shared/graph/client';
 import { parseList, ProtectionSettingError } from '../shared/graph/protection';

@@ -20,7 +20,7 @@ export interface RevisionedStore<T> {
 	update<R>(change: (data: T) => R): R;
 }
 
-export interface StoreShape<T> {
+interface StoreShape<T> {
 	empty(): T;
 	/** Malformed data (edited by hand, left by another version) is read as empty parts. */
 	parse(raw: unknown): T;

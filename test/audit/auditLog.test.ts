@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import nock from 'nock';
-import { accountActionEntry } from '../../nodes/shared/audit/accountAction';
+import { accountActionEntry } from '../../nodes/shared/graph/accountActionAudit';
 import { AUDIT_FIELDS, guardChange, REDACTED, type AuditActor, type AuditEntry } from '../../nodes/shared/audit/record';
 import { auditCsv } from '../../nodes/shared/export/audit';
 import { clearTokenCache } from '../../nodes/shared/graph/auth';

@@ -18,8 +18,9 @@ const ACTOR: AuditActor = { workflowId: 'wf-sync', workflowName: 'Requester sync
 const START = Date.parse('2026-12-01T08:00:00.000Z');
 const uid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-function requester(n: number): Requester {
-	const result = mapUser({ id: uid(n), displayName: `User ${n}`, givenName: 'User', surname: String(n), mail: `user${n}@contoso.test`, userPrincipalName: `user${n}@contoso.test`, accountEnabled: true }, {});
+function requester(n: number, managerOf?: number): Requester {
+	const manager = managerOf === undefined ? {} : { manager: { id: uid(managerOf), mail: `user${managerOf}@contoso.test`, userPrincipalName: `user${managerOf}@contoso.test`, displayName: `User ${managerOf}` } };
+	const result = mapUser({ id: uid(n), displayName: `User ${n}`, givenName: 'User', surname: String(n), mail: `user${n}@contoso.test`, userPrincipalName: `user${n}@contoso.test`, accountEnabled: true, ...manager }, {});
 	if (!result.ok) throw new Error(JSON.stringify(result.reasons));
 	return result.requester;
 }
@@ -51,6 +52,19 @@ describe('sync audit records', () => {
 		expect([...times].sort((a, b) => a - b)).toEqual(times);
 		expect(times[0]).toBeGreaterThan(START);
 		expect(times[2]).toBeLessThan(Date.parse(report.summary.run.finishedAt));
+	});
+
+	it('lists no fields for a create, but the manager when it is linked after the create', async () => {
+		const destination = new MemoryDestination();
+		const store = new MemoryStore();
+		await run(destination, 1, { store });
+		const manager = [...destination.records.values()][0];
+		const report = await applyChanges(
+			{ store, workflowId: 'wf-sync', runId: '42', actor: ACTOR, now: tickingClock(), logger: { info: () => undefined, warn: () => undefined } },
+			{ syncId: 'default', input: { ...input(0), mapped: [{ requester: requester(2, 1), itemIndex: 0 }] }, readFor: ['default'], dryRun: false, safeguard: { maxCount: 500, maxPercent: 100 }, concurrency: 1, deactivateDisabled: true, outputUsers: 'changes', timeZone: 'UTC' },
+			async () => destination,
+		);
+		expect(report.audit.map(({ record }) => [record.action, record.email, record.changes])).toEqual([['requesterCreated', 'user2@contoso.test', `manager: empty → "${manager.id}"`]]);
 	});
 
 	it('keeps the records of the writes made before the destination rejects the credential, then rethrows', async () => {

@@ -36,7 +36,7 @@ function parseTime(value: string | undefined, field: string): Date | undefined {
 	return time;
 }
 
-export function matchesAuditFilter(record: AuditEntry, filter: AuditFilter): boolean {
+function matchesAuditFilter(record: AuditEntry, filter: AuditFilter): boolean {
 	const time = Date.parse(record.time);
 	if (filter.from && time < filter.from.getTime()) return false;
 	if (filter.to && time >= filter.to.getTime()) return false;

@@ -107,7 +107,7 @@ export function guardChange(change: AuditChange): AuditChange {
 	return { field: change.field, ...(change.from !== undefined || change.to !== undefined ? { to: REDACTED } : {}) };
 }
 
-export function formatChanges(changes: readonly AuditChange[]): string {
+function formatChanges(changes: readonly AuditChange[]): string {
 	return changes
 		.map(guardChange)
 		.map((change) => {

@@ -36,7 +36,7 @@ export function checkRetention(retention: AuditRetention, labels: Record<keyof A
 }
 
 /** The time before which records are dropped, or null without an age limit. */
-export function retentionCutoff(retention: AuditRetention, now: Date): Date | null {
+function retentionCutoff(retention: AuditRetention, now: Date): Date | null {
 	return retention.maxAgeDays > 0 ? new Date(now.getTime() - retention.maxAgeDays * DAY) : null;
 }
 

@@ -18,11 +18,11 @@ export interface AuditStoreData {
 	retention?: AuditRetention;
 }
 
-export function emptyAuditStore(): AuditStoreData {
+function emptyAuditStore(): AuditStoreData {
 	return { version: 1, revision: 0, records: [] };
 }
 
-export function parseAuditStore(raw: unknown): AuditStoreData {
+function parseAuditStore(raw: unknown): AuditStoreData {
 	const value = (typeof raw === 'object' && raw !== null ? raw : {}) as { revision?: unknown; records?: unknown; retention?: unknown };
 	const records = Array.isArray(value.records) ? value.records.map(parseAuditEntry).filter((entry): entry is AuditEntry => entry !== null) : [];
 	const retention = parseRetention(value.retention);

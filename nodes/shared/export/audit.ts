@@ -6,7 +6,7 @@
 import { AUDIT_FIELDS, type AuditEntry } from '../audit/record';
 import { toCsv, type CsvColumn } from './csv';
 
-export const AUDIT_COLUMNS: readonly CsvColumn<AuditEntry>[] = AUDIT_FIELDS.map((field) => ({ header: field, value: (row: AuditEntry) => row[field] }));
+const AUDIT_COLUMNS: readonly CsvColumn<AuditEntry>[] = AUDIT_FIELDS.map((field) => ({ header: field, value: (row: AuditEntry) => row[field] }));
 
 export function auditCsv(rows: readonly AuditEntry[], options: { bom?: boolean } = {}): string {
 	return toCsv(AUDIT_COLUMNS, rows, options);

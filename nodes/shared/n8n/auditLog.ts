@@ -7,9 +7,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, IPairedItemData } from 'n8n-workflow';
 import { parseAuditEntry, type AuditActor, type AuditEntry } from '../audit/record';
 import { checkRetention, DEFAULT_AUDIT_RETENTION, type AuditRetention } from '../audit/retention';
-import { appendAuditEntries, auditStoreAccess, readAuditEntries, AUDIT_STORE_KEY, type AuditStoreData } from '../audit/store';
+import { appendAuditEntries, auditStoreAccess, readAuditEntries, AUDIT_STORE_KEY } from '../audit/store';
 import { readAudit, ssoAuditEntry } from '../sso/audit';
 import { storeOf } from './ssoStore';
+import { workflowStore, type WorkflowContext } from './workflowStore';
 
 export type AuditSink = 'staticData' | 'items' | 'both';
 
@@ -94,15 +95,8 @@ export function auditActorOf(context: IExecuteFunctions): AuditActor {
 }
 
 /** This workflow's audit log in static data. */
-export function workflowAuditStore(context: Pick<IExecuteFunctions, 'getWorkflowStaticData' | 'getWorkflow'>) {
-	const data = context.getWorkflowStaticData('global');
-	return auditStoreAccess(context.getWorkflow().id ?? 'workflow', {
-		load: () => data[AUDIT_STORE_KEY],
-		// A new top-level value, so n8n notices the change and saves it.
-		save: (value: AuditStoreData) => {
-			data[AUDIT_STORE_KEY] = value as unknown as IDataObject;
-		},
-	});
+function workflowAuditStore(context: WorkflowContext) {
+	return workflowStore(context, AUDIT_STORE_KEY, auditStoreAccess);
 }
 
 export interface PairedAuditEntry {

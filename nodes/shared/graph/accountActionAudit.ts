@@ -1,6 +1,6 @@
-/** An account action's own audit record (graph/accountActions.ts) as a record of the audit log. */
-import type { AuditRecord as AccountActionAudit } from '../graph/accountActions';
-import { auditEntry, type AuditActor, type AuditChange, type AuditEntry } from './record';
+/** An account action's own audit record (accountActions.ts) as a record of the audit log. */
+import { auditEntry, type AuditActor, type AuditChange, type AuditEntry } from '../audit/record';
+import type { AuditRecord as AccountActionAudit } from './accountActions';
 
 /** `field: old → new`, or a bare fact such as `signInSessionsRevoked`, as the account action writes them down. */
 const WRITTEN = /^(\w+): (.*?)(?: → (.*))?$/;
