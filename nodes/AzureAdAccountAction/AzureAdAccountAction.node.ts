@@ -79,7 +79,7 @@ export class AzureAdAccountAction implements INodeType {
 					`Azure AD Account Action: ${record.action} for ${record.user?.userPrincipalName ?? record.requestedUser} → ${record.outcome}${record.ticketId ? ` (ticket ${record.ticketId})` : ''}`,
 				);
 				const caller = String(this.getNodeParameter('caller', index, '') ?? '');
-				auditEntries.push({ record: accountActionEntry(result.audit, actor, caller), pairedItem: { item: index } });
+				auditEntries.push({ record: accountActionEntry(result, actor, caller), pairedItem: { item: index } });
 				const json = { ...result.audit, ...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}) } as unknown as IDataObject;
 				// With Continue On Fail a failure stays an audit record (outcome "failed") on the main
 				// output: n8n would replace the item's JSON with the message if we attached the error.

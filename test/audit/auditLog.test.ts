@@ -108,7 +108,7 @@ async function accountAction(request: Partial<AccountActionRequest> & Pick<Accou
 	nockTokenEndpoint();
 	nock(GRAPH).get(`/v1.0/users/${ALICE.id}`).query({ $select: USER_SELECT }).reply(200, ALICE);
 	const result = await runAccountAction(graphClient(), { user: ALICE.id, ticketId: 'INC-7', protection: { protectedGroupIds: [], protectedUsers: [], protectPrivilegedRoles: false }, ...request }, { now: () => NOW });
-	return { result, entry: accountActionEntry(result.audit, TICKET_ACTOR, caller) };
+	return { result, entry: accountActionEntry(result, TICKET_ACTOR, caller) };
 }
 
 async function accountActionRecords(): Promise<{ records: AuditEntry[]; temporaryPassword: string }> {
@@ -130,6 +130,9 @@ async function accountActionRecords(): Promise<{ records: AuditEntry[]; temporar
 		changes: 'accountEnabled: true → false; signInSessionsRevoked',
 		reason: expect.stringMatching(/^Account disabled and sign-in sessions revoked/),
 	});
+	// The record is built from the structured writes; the action's own record holds their text.
+	expect(disabled.result.written).toEqual([{ field: 'accountEnabled', from: true, to: false }, { field: 'signInSessionsRevoked' }]);
+	expect(disabled.result.audit.changes).toEqual(['accountEnabled: true → false', 'signInSessionsRevoked']);
 
 	const refused = await accountAction({ action: 'unlock', protection: { protectedGroupIds: [], protectedUsers: ['alice@contoso.test'], protectPrivilegedRoles: false } }, 'agent.smith');
 	expect(refused.entry).toMatchObject({ action: 'unlock', outcome: 'refused', changes: '', caller: 'agent.smith', reason: expect.stringContaining('Protected Users list') });

@@ -5,6 +5,7 @@
  * an audit record of what it did, whatever the outcome. The temporary password never enters the
  * record; it is handed back separately, and only when the caller asked for it.
  */
+import type { AuditChange } from '../audit/record';
 import type { GraphClient } from './client';
 import { GraphError } from './errors';
 import { userPathSegment } from './odata';
@@ -57,7 +58,7 @@ export interface AuditRecord {
 	requestedUser: string;
 	user: { id: string; userPrincipalName: string | null; displayName: string | null } | null;
 	matchedBy: MatchedBy | null;
-	/** What was written to Azure AD, in order; empty when nothing was. */
+	/** What was written to Azure AD, in order, as text (`written` of the result); empty when nothing was. */
 	changes: string[];
 	/** Graph `request-id`s of every call, for Microsoft support and the Entra audit log. */
 	requestIds: string[];
@@ -73,6 +74,8 @@ export interface AuditRecord {
 
 export interface AccountActionResult {
 	audit: AuditRecord;
+	/** What was written to Azure AD, in order: the audit log's changes (`audit.changes` is their text). */
+	written: AuditChange[];
 	/** Present only for a completed reset with `returnTemporaryPassword` on. */
 	temporaryPassword?: string;
 	/** The cause of a `failed` outcome, for callers that map it to their own error type. */
@@ -106,7 +109,7 @@ interface Run {
 	feature: FeatureId;
 	user?: DirectoryUser;
 	matchedBy?: MatchedBy;
-	changes: string[];
+	changes: AuditChange[];
 	requestIds: string[];
 	actingApp: AuditRecord['actingApp'];
 	email?: Pick<AuditRecord, 'emailSent' | 'emailRecipient' | 'emailError'>;
@@ -148,17 +151,18 @@ export async function runAccountAction(
 		run.step = 'check whether the account is protected';
 		const verdict = await checkProtection(client, resolved.user, request.protection);
 		run.requestIds.push(...verdict.requestIds);
-		if (verdict.protected) return { audit: audit(run, 'refused', verdict.reason, now) };
+		if (verdict.protected) return { audit: audit(run, 'refused', verdict.reason, now), written: [...run.changes] };
 
 		const result = await perform(run, resolved.user);
 		return {
 			audit: audit(run, result.outcome, result.reason, now),
+			written: [...run.changes],
 			...(result.temporaryPassword !== undefined ? { temporaryPassword: result.temporaryPassword } : {}),
 		};
 	} catch (error) {
 		if (error instanceof UserResolutionError) run.requestIds.push(...error.requestIds);
 		if (error instanceof GraphError) pushId(run.requestIds, error.requestId);
-		return { audit: { ...audit(run, 'failed', explainFailure(run, error), now), errorCode: errorCode(error) }, error };
+		return { audit: { ...audit(run, 'failed', explainFailure(run, error), now), errorCode: errorCode(error) }, written: [...run.changes], error };
 	}
 }
 
@@ -216,7 +220,7 @@ async function forcePasswordReset(run: Run, user: DirectoryUser): Promise<Action
 		body: { passwordProfile: { password: temporaryPassword, forceChangePasswordNextSignIn: true } },
 	});
 	pushId(run.requestIds, response.requestId);
-	run.changes.push('passwordProfile: temporary password set, forceChangePasswordNextSignIn = true');
+	run.changes.push({ field: 'passwordProfile', to: 'temporary password set, forceChangePasswordNextSignIn = true' });
 
 	const returned = settings.returnTemporaryPassword ? { temporaryPassword } : {};
 	const base = 'Temporary password set; the user must choose a new one at the next sign-in';
@@ -238,7 +242,7 @@ async function setAccountEnabled(run: Run, user: DirectoryUser, enabled: boolean
 	run.feature = 'disableEnable';
 	const response = await run.client.request({ method: 'PATCH', path: `/users/${userPathSegment(user.id)}`, body: { accountEnabled: enabled } });
 	pushId(run.requestIds, response.requestId);
-	run.changes.push(`accountEnabled: ${String(user.accountEnabled ?? 'unknown')} → ${String(enabled)}`);
+	run.changes.push({ field: 'accountEnabled', from: user.accountEnabled ?? 'unknown', to: enabled });
 }
 
 async function revokeSessions(run: Run, user: DirectoryUser): Promise<void> {
@@ -251,7 +255,7 @@ async function revokeSessions(run: Run, user: DirectoryUser): Promise<void> {
 		idempotent: true,
 	});
 	pushId(run.requestIds, response.requestId);
-	run.changes.push('signInSessionsRevoked');
+	run.changes.push({ field: 'signInSessionsRevoked' });
 }
 
 /** Returns null when sent, else what went wrong (never the password). Not retried after an ambiguous failure: no duplicate emails. */
@@ -358,7 +362,7 @@ function audit(run: Run, outcome: ActionOutcome, reason: string, now: () => Date
 		requestedUser: String(run.request.user ?? ''),
 		user: user ? { id: user.id, userPrincipalName: user.userPrincipalName, displayName: user.displayName } : null,
 		matchedBy: run.matchedBy ?? null,
-		changes: [...run.changes],
+		changes: run.changes.map(describeWritten),
 		requestIds: [...run.requestIds],
 		timestamp: now().toISOString(),
 		actingApp: run.actingApp,
@@ -366,10 +370,16 @@ function audit(run: Run, outcome: ActionOutcome, reason: string, now: () => Date
 	};
 }
 
+/** `field: old → new`, `field: what`, or a bare fact such as `signInSessionsRevoked`. */
+function describeWritten(change: AuditChange): string {
+	if (change.to === undefined) return change.field;
+	return change.from === undefined ? `${change.field}: ${String(change.to)}` : `${change.field}: ${String(change.from)} → ${String(change.to)}`;
+}
+
 function explainFailure(run: Run, error: unknown): string {
 	if (error instanceof UserResolutionError || error instanceof AccountActionSettingError || error instanceof ProtectionSettingError) return error.message;
 	const who = run.user ? ` of ${run.user.userPrincipalName ?? run.user.id}` : '';
-	const written = run.changes.length > 0 ? ` Already written: ${run.changes.join('; ')}.` : '';
+	const written = run.changes.length > 0 ? ` Already written: ${run.changes.map(describeWritten).join('; ')}.` : '';
 	return `Could not ${run.step}${who}: ${endSentence(describeCause(error, run.feature))}${written}`;
 }
 
