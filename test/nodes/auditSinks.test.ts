@@ -138,14 +138,18 @@ describe('Azure AD Account Action: audit log sink', () => {
 });
 
 describe('Azure AD SSO: audit log sink', () => {
-	it('keeps its events in the SSO store as before, and with "Both" also outputs them as audit records', async () => {
+	async function startLogin(sink: string) {
 		nockOpenIdConfiguration().persist();
-		const result = await runNode({
+		return await runNode({
 			node: new AzureAdSso(),
-			parameters: { operation: 'startLogin', redirectUri: 'https://n8n.example.test/webhook/sso/callback', clientAddress: '198.51.100.7', auditLog: { sink: 'both' } } as never,
+			parameters: { operation: 'startLogin', redirectUri: 'https://n8n.example.test/webhook/sso/callback', clientAddress: '198.51.100.7', auditLog: { sink } } as never,
 			credentials: azureAd,
 			mode: 'webhook',
 		});
+	}
+
+	it('keeps its events in the SSO store as before, and with "Both" also outputs them as audit records', async () => {
+		const result = await startLogin('both');
 		expect(result.error).toBeUndefined();
 		expect(records(result.outputs[1])).toEqual([expect.objectContaining({ source: 'sso', action: 'loginStarted', outcome: 'done', caller: '198.51.100.7', trigger: 'webhook' })]);
 		expect(result.outputs[1][0].pairedItem).toEqual({ item: 0 });
@@ -155,13 +159,7 @@ describe('Azure AD SSO: audit log sink', () => {
 	});
 
 	it('keeps its events in the SSO store with "Output as Items" too, and its sink option says so', async () => {
-		nockOpenIdConfiguration().persist();
-		const result = await runNode({
-			node: new AzureAdSso(),
-			parameters: { operation: 'startLogin', redirectUri: 'https://n8n.example.test/webhook/sso/callback', clientAddress: '198.51.100.7', auditLog: { sink: 'items' } } as never,
-			credentials: azureAd,
-			mode: 'webhook',
-		});
+		const result = await startLogin('items');
 		expect(records(result.outputs[1]).map((record) => record.action)).toEqual(['loginStarted']);
 		expect((globalStaticData(result.persistedStaticData).azureAdSso as { audit: unknown[] }).audit).toHaveLength(1);
 		const auditLog = new AzureAdSso().description.properties.find((property) => property.name === 'auditLog')!;
