@@ -54,6 +54,27 @@ describe('sync audit records', () => {
 		expect(times[2]).toBeLessThan(Date.parse(report.summary.run.finishedAt));
 	});
 
+	it('keeps the records of the writes in flight when another is rejected: they finish before the error is rethrown', async () => {
+		const destination = new MemoryDestination();
+		const rejected = new HttpError({ status: 401, method: 'POST', url: 'https://itsm.example/requesters' });
+		destination.failures.push({ call: 'create', error: rejected, when: (_id, created) => created?.email === 'user1@contoso.test' });
+		const create = destination.create.bind(destination);
+		// user2's create answers after user1's is rejected.
+		destination.create = async (requester, options) => {
+			if (requester.email === 'user2@contoso.test') await new Promise((resolve) => setTimeout(resolve, 20));
+			return await create(requester, options);
+		};
+		const kept: RequesterChangeRecord[] = [];
+		const failing = applyChanges(
+			{ store: new MemoryStore(), workflowId: 'wf-sync', runId: '43', actor: ACTOR, now: tickingClock(), logger: { info: () => undefined, warn: () => undefined }, keepFailedRunAudit: (records) => kept.push(...records) },
+			{ syncId: 'default', input: input(4), readFor: ['default'], dryRun: false, safeguard: { maxCount: 500, maxPercent: 100 }, concurrency: 2, deactivateDisabled: true, outputUsers: 'changes', timeZone: 'UTC' },
+			async () => destination,
+		);
+		await expect(failing).rejects.toBe(rejected);
+		expect(kept.map(({ record }) => [record.action, record.email])).toEqual([['requesterCreated', 'user2@contoso.test']]);
+		expect(destination.calls.filter((call) => call.call === 'create')).toHaveLength(2);
+	});
+
 	it('lists no fields for a create, but the manager when it is linked after the create', async () => {
 		const destination = new MemoryDestination();
 		const store = new MemoryStore();
@@ -80,6 +101,8 @@ describe('sync audit records', () => {
 			['requesterCreated', 'done', 'user2@contoso.test', '41'],
 		]);
 		expect(kept.map(({ itemIndex }) => itemIndex)).toEqual([0, 1]);
+		// Nothing new starts after the rejection.
+		expect(destination.calls.filter((call) => call.call === 'create').map((call) => call.body)).toEqual(['user1@contoso.test', 'user2@contoso.test', 'user3@contoso.test']);
 		expect(kept[0].record.requesterId).toBe([...destination.records.values()].find((record) => record.fields.email === 'user1@contoso.test')?.id);
 	});
 });
