@@ -125,6 +125,7 @@ describe('a non-JSON error answer', () => {
 		['the Freshservice / generic REST reader', readFieldErrorBody],
 		['the ServiceNow reader', readServiceNowError],
 		['the SCIM reader', readScimError],
+		['a reader that knows only its JSON shape', () => ({})],
 	];
 
 	it.each(readers)('%s describes an HTML page and never repeats what it echoed', async (_name, reader) => {

@@ -3,7 +3,7 @@
  * and the Azure object id live, validation errors in canonical field names, and the create that
  * never duplicates a requester after a dropped connection.
  */
-import { HttpError, NetworkError, textBodyMessage, type ServiceFieldError } from '../http/errors';
+import { HttpError, NetworkError, type ServiceFieldError } from '../http/errors';
 import { backoffDelay, decideRetry, type RetryPolicy } from '../http/retry';
 import { headerValue, sleep as realSleep, type ErrorBodyReader } from '../http/request';
 import {
@@ -126,7 +126,7 @@ export const readFieldErrorBody: ErrorBodyReader = (body, headers) => {
 	const message = [summary, details].filter(Boolean).join(': ');
 	return {
 		code: typeof bodyCode === 'string' ? bodyCode : errors[0]?.code,
-		message: message || textBodyMessage(body, headers),
+		message: message || undefined,
 		requestId,
 		fieldErrors: errors,
 		summary,

@@ -1,5 +1,5 @@
 /** Errors of the Graph layer, carrying Graph's code, message and request id (never a token). */
-import { HttpError, NetworkError, textBodyMessage } from '../http/errors';
+import { HttpError, NetworkError } from '../http/errors';
 import type { ErrorBodyReader } from '../http/request';
 import { headerValue } from '../http/request';
 import { explainAadsts, findAadstsCode } from './aadsts';
@@ -55,7 +55,7 @@ export const readGraphError: ErrorBodyReader = (body, headers) => {
 		headerValue(headers, 'client-request-id');
 	return {
 		code: typeof error?.code === 'string' ? error.code : undefined,
-		message: typeof error?.message === 'string' ? error.message : textBodyMessage(body, headers),
+		message: typeof error?.message === 'string' ? error.message : undefined,
 		requestId,
 	};
 };

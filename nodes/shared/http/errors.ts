@@ -22,7 +22,8 @@ const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
  * The service message of an error answer that is not JSON. A short plain line ("Bad gateway",
  * "Service Unavailable") is quoted; anything else (an HTML error page, a proxy's page, a
  * hibernating instance) may echo what we sent, so it is only described by its type and size.
- * Every error reader uses this for text bodies; undefined when there is no text body.
+ * toHttpError (request.ts) applies it to every error answer whose reader found no message;
+ * undefined when there is no text body.
  */
 export function textBodyMessage(body: unknown, headers: IncomingHttpHeaders): string | undefined {
 	if (typeof body !== 'string' || body.trim() === '') return undefined;

@@ -29,7 +29,10 @@ export interface HttpResponse<T = unknown> {
 	body: T;
 }
 
-/** Reads the service's error code, message and request id out of an error answer. */
+/**
+ * Reads the service's error code, message and request id out of a JSON error answer. A text answer
+ * needs no branch here: toHttpError hands it to textBodyMessage whenever the reader found no message.
+ */
 export type ErrorBodyReader = (body: unknown, headers: http.IncomingHttpHeaders) => {
 	code?: string;
 	message?: string;
@@ -160,7 +163,7 @@ function toHttpError(request: HttpRequest, response: HttpResponse, readError: Er
 	return new HttpError({
 		status: response.status,
 		code: details.code,
-		serviceMessage: details.message,
+		serviceMessage: details.message ?? textBodyMessage(response.body, response.headers),
 		requestId: details.requestId,
 		method: request.method,
 		url: request.url,
@@ -181,13 +184,10 @@ function describe(error: HttpError | NetworkError): string {
 
 const readGenericError: ErrorBodyReader = (body, headers) => {
 	const requestId = headerValue(headers, 'request-id') ?? headerValue(headers, 'x-request-id');
-	if (body && typeof body === 'object') {
-		const record = body as Record<string, unknown>;
-		const message = [record.message, record.description, record.error_description].find((v) => typeof v === 'string');
-		const code = [record.code, record.error].find((v) => typeof v === 'string');
-		return { code: code as string | undefined, message: message as string | undefined, requestId };
-	}
-	return { message: textBodyMessage(body, headers), requestId };
+	const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+	const message = [record.message, record.description, record.error_description].find((v) => typeof v === 'string');
+	const code = [record.code, record.error].find((v) => typeof v === 'string');
+	return { code: code as string | undefined, message: message as string | undefined, requestId };
 };
 
 export function headerValue(headers: http.IncomingHttpHeaders, name: string): string | undefined {

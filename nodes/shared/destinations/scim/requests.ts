@@ -4,7 +4,7 @@
  * `{ status, scimType, detail }` read into the HttpError's code and message, list paging with
  * startIndex/count, and refused writes as field-level reasons.
  */
-import { HttpError, textBodyMessage } from '../../http/errors';
+import { HttpError } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
 import type { RateBudget } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
@@ -16,12 +16,9 @@ import { SCIM_JSON, type ScimOptions } from './settings';
 /** SCIM errors (RFC 7644 §3.12): scimType becomes the code, detail the message. */
 export const readScimError: ErrorBodyReader = (body, headers) => {
 	const requestId = headerValue(headers, 'x-request-id') ?? headerValue(headers, 'request-id');
-	if (body && typeof body === 'object') {
-		const { scimType, detail, message } = body as Record<string, unknown>;
-		const said = [detail, message].find((part): part is string => typeof part === 'string' && part.trim() !== '');
-		return { code: typeof scimType === 'string' && scimType ? scimType : undefined, message: said, requestId };
-	}
-	return { message: textBodyMessage(body, headers), requestId };
+	const { scimType, detail, message } = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+	const said = [detail, message].find((part): part is string => typeof part === 'string' && part.trim() !== '');
+	return { code: typeof scimType === 'string' && scimType ? scimType : undefined, message: said, requestId };
 };
 
 export type RequestHooks = Pick<ScimOptions, 'onRetry' | 'sleep' | 'random'> & {

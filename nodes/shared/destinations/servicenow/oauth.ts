@@ -4,7 +4,7 @@
  * by every request and renewed shortly before it expires, or at once when the API refuses it.
  * Errors say what to fix and never carry the client secret or the password.
  */
-import { HttpError, textBodyMessage } from '../../http/errors';
+import { HttpError } from '../../http/errors';
 import { send, type ErrorBodyReader } from '../../http/request';
 import type { RetryPolicy } from '../../http/retry';
 import type { ServiceNowAuth } from './settings';
@@ -34,9 +34,8 @@ export class ServiceNowTokenError extends HttpError {
 }
 
 /** RFC 6749 error answers: `{ error, error_description }`. */
-const readTokenError: ErrorBodyReader = (body, headers) => {
-	if (!body || typeof body !== 'object') return { message: textBodyMessage(body, headers) };
-	const record = body as Record<string, unknown>;
+const readTokenError: ErrorBodyReader = (body) => {
+	const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
 	return {
 		code: typeof record.error === 'string' ? record.error : undefined,
 		message: typeof record.error_description === 'string' ? record.error_description : undefined,

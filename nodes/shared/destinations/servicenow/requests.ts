@@ -5,7 +5,7 @@
  * request paced on the instance's rate budget when one is given (its rate limit rules' headers are
  * learned there, see rateBudget.ts).
  */
-import { HttpError, textBodyMessage } from '../../http/errors';
+import { HttpError } from '../../http/errors';
 import { headerValue, send, type ErrorBodyReader, type HttpMethod, type HttpResponse } from '../../http/request';
 import type { RateBudget } from '../../http/rateBudget';
 import type { RetryPolicy } from '../../http/retry';
@@ -19,12 +19,9 @@ export type Row = Record<string, unknown>;
 export const readServiceNowError: ErrorBodyReader = (body, headers) => {
 	const requestId = headerValue(headers, 'x-transaction-id') ?? headerValue(headers, 'x-request-id');
 	const error = body && typeof body === 'object' ? (body as Record<string, unknown>).error : undefined;
-	if (error && typeof error === 'object') {
-		const { message, detail } = error as Record<string, unknown>;
-		const said = [message, detail].filter((part): part is string => typeof part === 'string' && part.trim() !== '').map((part) => part.trim());
-		return { message: said.length > 0 ? said.join(': ') : undefined, requestId };
-	}
-	return { message: textBodyMessage(body, headers), requestId };
+	const { message, detail } = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
+	const said = [message, detail].filter((part): part is string => typeof part === 'string' && part.trim() !== '').map((part) => part.trim());
+	return { message: said.length > 0 ? said.join(': ') : undefined, requestId };
 };
 
 export type RequestHooks = Pick<ServiceNowOptions, 'onRetry' | 'sleep' | 'random' | 'now'> & {
