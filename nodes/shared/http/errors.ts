@@ -75,6 +75,29 @@ export class HttpError extends Error {
 	}
 }
 
+/**
+ * A throttling answer (429, or 503 with Retry-After) asking for a wait longer than the retry policy
+ * makes (maxRetryAfterMs): not retried. The request was not processed; a bounded run stops starting
+ * writes on it and leaves them for the next run (sync/writeGate.ts).
+ */
+export class RetryAfterTooLongError extends HttpError {
+	constructor(
+		cause: HttpError,
+		readonly retryAfterMs: number,
+		readonly maxRetryAfterMs: number,
+	) {
+		super({ ...cause });
+		this.name = 'RetryAfterTooLongError';
+		this.message = `${cause.message}; it asks to wait ${describeWait(retryAfterMs)} (Retry-After), longer than requests wait (${describeWait(maxRetryAfterMs)})`;
+	}
+}
+
+/** "90 s", "60 min". */
+function describeWait(ms: number): string {
+	const seconds = Math.round(ms / 1000);
+	return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
 /** An answer larger than the response cap: the connection is dropped and the request is not retried. */
 export class ResponseTooLargeError extends Error {
 	readonly code = 'responseTooLarge';

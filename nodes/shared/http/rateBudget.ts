@@ -14,7 +14,7 @@
 import { Bottleneck } from '../vendor';
 import { readRateLimitHeaders, type HeaderBag } from './rateHeaders';
 import { ServerWindow, SlidingCount } from './rateWindow';
-import { parseRetryAfter } from './retry';
+import { isThrottling, parseRetryAfter } from './retry';
 
 export type { HeaderBag } from './rateHeaders';
 
@@ -211,7 +211,7 @@ export class RateBudget {
 			}
 		}
 		const retryAfterMs = parseRetryAfter(headerText(answer.headers, 'retry-after'), now);
-		if (answer.status === 429 || (answer.status === 503 && retryAfterMs !== undefined)) this.throttle(retryAfterMs, now);
+		if (isThrottling(answer.status, retryAfterMs)) this.throttle(retryAfterMs, now);
 		this.refresh(now);
 	}
 

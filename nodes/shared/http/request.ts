@@ -4,10 +4,10 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { HttpError, NetworkError, ResponseTooLargeError, textBodyMessage, type ServiceFieldError } from './errors';
+import { HttpError, NetworkError, ResponseTooLargeError, RetryAfterTooLongError, textBodyMessage, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
 import { RateBudget, rateBudgetFor, type RateBudgetOptions } from './rateBudget';
-import { decideRetry, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
+import { decideRetry, isThrottling, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -127,7 +127,10 @@ export function sendOnce(request: HttpRequest): Promise<HttpResponse> {
 	});
 }
 
-/** Sends with the retry policy; resolves 2xx/3xx answers, rejects with HttpError/NetworkError. */
+/**
+ * Sends with the retry policy; resolves 2xx/3xx answers, rejects with HttpError/NetworkError
+ * (RetryAfterTooLongError when the server asks for a longer wait than the policy makes).
+ */
 export async function send<T = unknown>(request: HttpRequest, options: SendOptions = {}): Promise<HttpResponse<T>> {
 	const policy = options.policy ?? DEFAULT_RETRY_POLICY;
 	const idempotent = options.idempotent ?? request.method !== 'POST';
@@ -144,6 +147,9 @@ export async function send<T = unknown>(request: HttpRequest, options: SendOptio
 		} catch (caught) {
 			if (!(caught instanceof NetworkError)) throw caught;
 			error = caught;
+		}
+		if (error instanceof HttpError && retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs && isThrottling(error.status, retryAfterMs)) {
+			throw new RetryAfterTooLongError(error, retryAfterMs, policy.maxRetryAfterMs);
 		}
 		const decision = decideRetry(policy, error, { attempt, idempotent, retryAfterMs, random: options.random });
 		if (!decision.retry) throw withAttempts(error, attempt);

@@ -66,6 +66,11 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?
 	return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, Math.min(jittered, policy.baseDelayMs));
 }
 
+/** 429, or 503 with Retry-After: the server says it did not process the request and when to come back. */
+export function isThrottling(status: number, retryAfterMs: number | undefined): boolean {
+	return status === 429 || (status === 503 && retryAfterMs !== undefined);
+}
+
 export function decideRetry(policy: RetryPolicy, error: unknown, context: RetryContext): RetryDecision {
 	const no = { retry: false, delayMs: 0 };
 	if (context.attempt >= policy.maxAttempts) return no;
@@ -74,8 +79,7 @@ export function decideRetry(policy: RetryPolicy, error: unknown, context: RetryC
 
 	if (error instanceof HttpError) {
 		if (!policy.retryStatuses.includes(error.status) && error.status !== 429) return no;
-		const throttled = error.status === 429 || (error.status === 503 && retryAfterMs !== undefined);
-		if (!throttled && !context.idempotent) return no;
+		if (!isThrottling(error.status, retryAfterMs) && !context.idempotent) return no;
 	} else if (error instanceof NetworkError) {
 		if (!TRANSIENT_NETWORK_CODES.has(error.code)) return no;
 		if (!context.idempotent && !NOTHING_SENT_CODES.has(error.code)) return no;

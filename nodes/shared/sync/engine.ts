@@ -219,11 +219,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 
 	async function applyTask(task: Task): Promise<void> {
 		const { outcome } = task;
-		if (['create', 'update', 'reactivate', 'deactivate'].includes(outcome.action) && !gate.mayWrite()) {
-			outcome.status = 'deferred';
-			outcome.reason = `${gate.stoppedBy}: left for the next run`;
-			return;
-		}
+		if (['create', 'update', 'reactivate', 'deactivate'].includes(outcome.action) && !gate.mayWrite()) return defer(outcome);
 		try {
 			switch (outcome.action) {
 				case 'create': {
@@ -269,9 +265,20 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			written(outcome);
 		} catch (error) {
 			if (isCredentialRejected(error)) throw error;
+			// Refused unprocessed with a wait longer than requests make: left for the next run, as are the writes after it.
+			if (gate.holdOff(error)) return defer(outcome);
 			const summary = describeError(error);
 			fail(task, 'destination', summary.code, summary.message, error instanceof DestinationValidationError ? error.reasons : undefined);
 		}
+	}
+
+	function defer(outcome: UserOutcome): void {
+		outcome.status = 'deferred';
+		outcome.reason = `${gate.stoppedBy}: left for the next run`;
+	}
+
+	function deferLink(task: Task, managerId: string | null): void {
+		task.outcome.manager = { status: 'deferred', managerId, message: `${gate.stoppedBy}: linked by the next run` };
 	}
 
 	/**
@@ -315,10 +322,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			task.outcome.manager = { status: 'unchanged', managerId };
 			return;
 		}
-		if (!gate.mayWrite()) {
-			task.outcome.manager = { status: 'deferred', managerId, message: `${gate.stoppedBy}: linked by the next run` };
-			return;
-		}
+		if (!gate.mayWrite()) return deferLink(task, managerId);
 		try {
 			await destination.setManager(task.record!.id, managerId);
 			task.outcome.manager = { status: managerId ? 'linked' : 'cleared', managerId };
@@ -327,6 +331,7 @@ export async function runRequesterSync(destination: RequesterDestination, input:
 			written(task.outcome);
 		} catch (error) {
 			if (isCredentialRejected(error)) throw error;
+			if (gate.holdOff(error)) return deferLink(task, managerId);
 			const summary = describeError(error);
 			task.outcome.manager = { status: 'failed', message: summary.message };
 			recordFailure(records.unsynced, failureOf(task, 'manager', summary.code, `Reporting manager not linked: ${summary.message}`), written(task.outcome));

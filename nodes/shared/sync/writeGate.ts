@@ -1,7 +1,11 @@
 /**
  * The bounds of one run (Max Writes Per Run, Max Run Time): every destination write asks first.
  * Once a bound is reached no new write starts (those in flight finish), and the gate says why.
+ * A destination that asks to wait longer than requests wait (an hour-long Retry-After from a
+ * ServiceNow rate limit rule) closes the gate the same way: every later write would be refused too.
  */
+import { RetryAfterTooLongError } from '../http/errors';
+
 export interface RunBounds {
 	maxWrites?: number;
 	deadline?: Date;
@@ -29,6 +33,14 @@ export class WriteGate {
 		if (this.stoppedBy) return false;
 		this.writes++;
 		if (this.onProgress && this.writes % this.progressEvery === 0) this.onProgress(this.writes);
+		return true;
+	}
+
+	/** Closes the gate when a write failed because the destination asks for that long wait; says whether it did. */
+	holdOff(error: unknown): boolean {
+		if (!(error instanceof RetryAfterTooLongError)) return false;
+		const until = new Date(this.now().getTime() + error.retryAfterMs).toISOString();
+		this.stoppedBy ??= `The destination asks to wait until ${until} (HTTP ${error.status}, Retry-After ${Math.round(error.retryAfterMs / 1000)} s), longer than requests wait (${Math.round(error.maxRetryAfterMs / 1000)} s)`;
 		return true;
 	}
 }

@@ -1,12 +1,15 @@
 /**
  * ServiceNow's rate limit rules through the shared limiter: the stand-in answers every Table API
  * request with X-RateLimit-Limit (per hour), -Reset (epoch seconds) and -Rule, and past the limit
- * with 429 + Retry-After. Scaled where timing matters: a "hour" of 2 s in the second test.
+ * with 429 + Retry-After. Scaled where timing matters: a "hour" of 2 s in the second test. The last
+ * test runs the real sync engine: an hour-long Retry-After on writes defers the run's writes.
  */
 import { rmSync } from 'node:fs';
 import { ServiceNowDestination, type ServiceNowOptions } from '../../../nodes/shared/destinations/servicenow';
-import { HttpError } from '../../../nodes/shared/http/errors';
+import { HttpError, RetryAfterTooLongError } from '../../../nodes/shared/http/errors';
 import { forgetRateBudgets } from '../../../nodes/shared/http/rateBudget';
+import { mapUser } from '../../../nodes/shared/requester/mapping';
+import { runRequesterSync, type SyncInput, type SyncOptions } from '../../../nodes/shared/sync/engine';
 import { createTestTls, type TestTls } from '../../fixtures/standins/tls';
 import { startLoopbackFront, type LoopbackFront } from '../support/loopbackFront';
 import { startServiceNowStandIn, type ServiceNowStandIn, type ServiceNowStandInOptions } from './standIn';
@@ -99,6 +102,8 @@ describe('ServiceNow rate limit rules paced by the shared limiter', () => {
 		expect(refused).toBeInstanceOf(HttpError);
 		expect((refused as HttpError).status).toBe(429);
 		expect(String(refused)).toContain('Too Many Requests');
+		expect(refused).toBeInstanceOf(RetryAfterTooLongError);
+		expect((refused as Error).message).toContain('it asks to wait 60 min (Retry-After), longer than requests wait (2 min)');
 		expect(retrySleeps).toEqual([]);
 
 		const started = Date.now();
@@ -109,4 +114,44 @@ describe('ServiceNow rate limit rules paced by the shared limiter', () => {
 		expect(waited).toBeLessThan(10_000);
 		expect(subject.rateBudget!.stats()).toMatchObject({ sent: 3, throttled: 1, backoff: 0.5 });
 	}, 20_000);
+
+	it('an hour-long Retry-After on writes stops the sync starting writes: the users are left for the next run, not failed one by one', async () => {
+		const emails = Array.from({ length: 8 }, (_, n) => `hour${n}@contoso.com`);
+		const input: SyncInput = {
+			mapped: emails.map((mail, n) => {
+				const mapped = mapUser({ id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, displayName: `Hour ${n}`, mail, userPrincipalName: mail, accountEnabled: true }, {});
+				if (!mapped.ok) throw new Error('mapping failed');
+				return { requester: mapped.requester, itemIndex: n };
+			}),
+			removed: [],
+			unmapped: [],
+			completeRead: false,
+			mode: 'incremental',
+		};
+		const options: SyncOptions = { dryRun: false, safeguard: { maxCount: 500, maxPercent: 50 }, concurrency: 2, deactivateDisabled: true };
+		const url = await instance({ rateLimitPerHour: 360_000 });
+		// Another integration of the same account spent the rule's hour: every write is refused until it ends.
+		sn!.faults.setOutage({ status: 429, retryAfter: 3600, method: 'POST' });
+		const started = Date.now();
+		const first = await runRequesterSync(destination(url, { rateBudget: { share: 0.8, maxPauseMs: 300 } }), input, { links: {}, unsynced: {} }, options);
+
+		expect(first.partial).toEqual({ deferred: 8, reason: expect.stringMatching(/^The destination asks to wait until .+ \(HTTP 429, Retry-After 3600 s\), longer than requests wait \(120 s\)$/) });
+		expect(first.run).toMatchObject({ created: 0, failed: 0 });
+		expect(first.records.unsynced).toEqual({});
+		expect(first.outcomes.map((outcome) => outcome.status)).toEqual(emails.map(() => 'deferred'));
+		expect(first.outcomes[7].reason).toBe(`${first.partial!.reason}: left for the next run`);
+		// Only the writes already started when the first refusal came were sent (concurrency 2).
+		const refusedWrites = sn!.requests.filter((request) => request.method === 'POST' && request.status === 429).length;
+		expect(refusedWrites).toBeGreaterThanOrEqual(1);
+		expect(refusedWrites).toBeLessThanOrEqual(2);
+		expect(retrySleeps).toEqual([]);
+		expect(Date.now() - started).toBeLessThan(10_000);
+
+		// The hour is over: the next run writes every user once.
+		sn!.faults.clearOutage();
+		const second = await runRequesterSync(destination(url, { rateBudget: { share: 0.8, maxPauseMs: 300 } }), input, first.records, options);
+		expect(second.partial).toBeUndefined();
+		expect(second.run).toMatchObject({ created: 8, failed: 0 });
+		expect(sn!.state.users().filter((row) => emails.includes(String(row.email))).map((row) => row.email).sort()).toEqual([...emails].sort());
+	}, 30_000);
 });
