@@ -11,7 +11,7 @@ import { applyChanges, type ApplyRequest } from '../../nodes/shared/sync/applyCh
 import type { SyncInput } from '../../nodes/shared/sync/engine';
 import { readChanges, type ChangesRequest } from '../../nodes/shared/sync/readChanges';
 import type { SyncHost } from '../../nodes/shared/sync/store';
-import { describeDuration } from '../../nodes/shared/sync/stats';
+import { describeDuration, describePacing } from '../../nodes/shared/sync/stats';
 import { MemoryDestination } from '../support/memoryDestination';
 import { MemoryStore } from '../support/memorySyncStore';
 
@@ -279,6 +279,14 @@ describe('one sync run over an in-memory store', () => {
 		const unpaced = await applyChanges(host('run-4'), { ...applyRequest((await read('run-4')).items), maxWritesPerRun: 1 }, async () => new MemoryDestination());
 		expect(unpaced.summary.progress).toMatchObject({ unfinished: true });
 		expect(unpaced.summary.progress).not.toHaveProperty('pacing');
+	});
+
+	it("the pacing summary says others' use is allowed for only when the destination reports a remaining count", () => {
+		// ServiceNow's rate limit rules send the hourly limit and the reset, never what is left.
+		const hourly = new RateBudget('servicenow-like', { share: 0.8, windowMs: 3_600_000 });
+		const before = hourly.stats();
+		hourly.observe({ status: 200, headers: { 'x-ratelimit-limit': '36000', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1800) } });
+		expect(describePacing(before, hourly.stats()).summary).toBe('0 requests in the last minute, paced to 480 a minute (80 % of the 600 a minute the destination allows); no "too many requests" answers during this run');
 	});
 
 	it('Max Run Time stops starting writes once the run has lasted that long', async () => {

@@ -131,10 +131,12 @@ export function describePacing(before: RateBudgetStats, after: RateBudgetStats):
 	const sharePercent = Math.round(after.share * 100);
 	const pacedToPerMinute = after.targetPerMinute ?? null;
 	const throttled = after.throttled - before.throttled;
+	// Others' use is seen only through a remaining count (Freshservice, IETF RateLimit); ServiceNow sends none.
+	const othersSeen = after.budget?.remaining !== undefined ? ', less what others use' : '';
 	const pace =
 		pacedToPerMinute === null
 			? 'not slowed down'
-			: `paced to ${pacedToPerMinute} a minute${budgetPerMinute === null ? '' : ` (${sharePercent} % of the ${budgetPerMinute} a minute the destination allows, less what others use)`}`;
+			: `paced to ${pacedToPerMinute} a minute${budgetPerMinute === null ? '' : ` (${sharePercent} % of the ${budgetPerMinute} a minute the destination allows${othersSeen})`}`;
 	return {
 		budgetPerMinute,
 		sharePercent,
