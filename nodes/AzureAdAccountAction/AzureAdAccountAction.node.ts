@@ -70,7 +70,7 @@ export class AzureAdAccountAction implements INodeType {
 		let results: INodeExecutionData[];
 		try {
 			results = await forEachItem(this, async (index) => {
-				const graph = await (client ??= getGraphClient(this, { maxTries }));
+				const graph = await (client ??= getGraphClient(this, { maxTries, interactive: true }));
 				const options = this.getNodeParameter('options', index, {}) as NodeOptions;
 				// Only the client and parameter evaluation throw; the core reports its failures as outcomes.
 				const result = await runAccountAction(graph, readRequest(this, index, options));

@@ -168,7 +168,7 @@ class NodeRequesterDirectory implements RequesterDirectory {
 	}
 
 	async employeeIdOf(objectId: string): Promise<string | null> {
-		return await employeeIdFromGraph(await getGraphClient(this.context), objectId);
+		return await employeeIdFromGraph(await getGraphClient(this.context, { interactive: true }), objectId);
 	}
 }
 

@@ -304,6 +304,30 @@ describe('the Graph budget, shared per app and tenant', () => {
 		expect(other.rateBudget.stats()).toMatchObject({ throttled: 0, backoff: 1 });
 	});
 
+	it("an interactive client (login, account action) waits for the sync's pause only up to its own limit", async () => {
+		nockTokenEndpoint({ times: 2 });
+		const connection = buildConnection(fakeCredentialFields());
+		nock(GRAPH).get('/v1.0/users/sync').reply(429, { error: { code: 'TooManyRequests', message: 'Too many requests.' } }, { 'Retry-After': String(RETRY_AFTER_S) });
+		nock(GRAPH).get('/v1.0/users/login').reply(200, { id: 'login' });
+		nock(GRAPH).get('/v1.0/users/sync').reply(200, { id: 'sync' });
+		const sync = new GraphClient(connection, { retry: { maxAttempts: 1 } });
+		const login = new GraphClient(connection, { maxBudgetWaitMs: 300 });
+		await login.token();
+
+		await expect(sync.request({ path: '/users/sync' })).rejects.toThrow(/answered 429/);
+		const throttledAt = Date.now();
+		await expect(login.request({ path: '/users/login' })).resolves.toMatchObject({ data: { id: 'login' } });
+		const loginWaited = Date.now() - throttledAt;
+		await expect(sync.request({ path: '/users/sync' })).resolves.toMatchObject({ data: { id: 'sync' } });
+		const syncWaited = Date.now() - throttledAt;
+
+		expect(login.rateBudget).toBe(sync.rateBudget);
+		// The login waited (the pause holds it too), but not the whole pause the sync's next request waits.
+		expect(loginWaited).toBeGreaterThanOrEqual(250);
+		expect(loginWaited).toBeLessThan(RETRY_AFTER_S * 1000 - 500);
+		expect(syncWaited).toBeGreaterThanOrEqual(RETRY_AFTER_S * 1000 - 100);
+	});
+
 	it('slows nothing down before Graph throttles', async () => {
 		nockTokenEndpoint();
 		nock(GRAPH).get('/v1.0/users').times(20).reply(200, { value: [] });

@@ -45,6 +45,11 @@ export interface GraphClientOptions {
 	sleep?: (ms: number) => Promise<void>;
 	/** The app's budget in this tenant, shared by every client of it in the process (default GRAPH_RATE_BUDGET). */
 	rateBudget?: RateBudgetOptions;
+	/**
+	 * Longest one request of this client waits on that shared budget before it goes anyway
+	 * (INTERACTIVE_BUDGET_WAIT_MS for a login or a ticket's account action); default: the whole pause.
+	 */
+	maxBudgetWaitMs?: number;
 }
 
 export const MAX_PAGE_SIZE = 999;
@@ -55,6 +60,12 @@ export const MAX_PAGE_SIZE = 999;
  * directory limits count per 10 seconds, the window used should it send RateLimit headers without one.
  */
 export const GRAPH_RATE_BUDGET: RateBudgetOptions = { share: 1, windowMs: 10_000 };
+
+/**
+ * A 429 during the hourly sync pauses every Graph caller of the app and tenant for up to 2 minutes;
+ * a user at the login page or a ticket's disable waits at most this long for it, then asks Graph.
+ */
+export const INTERACTIVE_BUDGET_WAIT_MS = 15_000;
 
 export class GraphClient {
 	readonly connection: AzureAdConnection;
@@ -97,6 +108,7 @@ export class GraphClient {
 						sleep: this.options.sleep,
 						onRetry: (info) => this.options.onRetry?.({ ...info, path: request.path }),
 						rateBudget: this.rateBudget,
+						budgetTerms: { maxWaitMs: this.options.maxBudgetWaitMs },
 					},
 				);
 				return { status: response.status, data: response.body, requestId: headerValue(response.headers, 'request-id') };

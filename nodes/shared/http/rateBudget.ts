@@ -54,6 +54,16 @@ export interface RateBudgetStats {
 	pausedUntil?: number;
 }
 
+/** One request's terms with the budget. */
+export interface ScheduleOptions {
+	/**
+	 * Longest this request waits for its turn (a pause after someone's 429, the pace) before it goes
+	 * anyway: for interactive callers (a login, a ticket's account action) that must not sit out a
+	 * pause a long sync caused. Default: as long as the budget says.
+	 */
+	maxWaitMs?: number;
+}
+
 export interface ObservedAnswer {
 	status: number;
 	headers: HeaderBag;
@@ -177,10 +187,10 @@ export class RateBudget {
 	}
 
 	/** Runs `send` when the budget allows; call `observe` with its answer. */
-	schedule<T>(send: () => Promise<T>): Promise<T> {
+	schedule<T>(send: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
 		const queuedAt = Date.now();
 		const task = async (): Promise<T> => {
-			await this.ticket();
+			await this.ticket(options.maxWaitMs);
 			this.begin(queuedAt);
 			try {
 				return await send();
@@ -192,8 +202,8 @@ export class RateBudget {
 	}
 
 	/** `schedule` and `observe` in one. */
-	async run<R extends ObservedAnswer>(send: () => Promise<R>): Promise<R> {
-		const answer = await this.schedule(send);
+	async run<R extends ObservedAnswer>(send: () => Promise<R>, options: ScheduleOptions = {}): Promise<R> {
+		const answer = await this.schedule(send, options);
 		this.observe(answer);
 		return answer;
 	}
@@ -242,7 +252,7 @@ export class RateBudget {
 		};
 	}
 
-	private async ticket(): Promise<void> {
+	private async ticket(maxWaitMs: number | undefined): Promise<void> {
 		const now = Date.now();
 		this.refresh(now);
 		const free = this.appliedMinTime === 0 && this.waitingForPacer === 0 && Math.max(this.pausedUntil, this.holdUntil) <= now;
@@ -250,12 +260,16 @@ export class RateBudget {
 		this.waitingForPacer += 1;
 		await new Promise<void>((resolve) => {
 			let released = false;
+			let gaveUp: NodeJS.Timeout | undefined;
 			const release = () => {
 				if (released) return;
 				released = true;
+				clearTimeout(gaveUp);
 				this.waitingForPacer -= 1;
 				resolve();
 			};
+			// A caller that stops waiting goes now; its job keeps its place in the pacer and releases nobody.
+			if (maxWaitMs !== undefined) gaveUp = setTimeout(release, maxWaitMs);
 			const job = async () => {
 				const waited = await this.waitWhileBlocked();
 				release();

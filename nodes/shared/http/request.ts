@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpError, NetworkError, ResponseTooLargeError, RetryAfterTooLongError, textBodyMessage, type ServiceFieldError } from './errors';
 import { agentFor, describeProxy, proxyFor } from './proxy';
-import { RateBudget, rateBudgetFor, type RateBudgetOptions } from './rateBudget';
+import { RateBudget, rateBudgetFor, type RateBudgetOptions, type ScheduleOptions } from './rateBudget';
 import { decideRetry, isThrottling, parseRetryAfter, type RetryPolicy, DEFAULT_RETRY_POLICY } from './retry';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -53,6 +53,8 @@ export interface SendOptions {
 	random?: () => number;
 	/** Paces every attempt (retries count too) on this budget and shows it every answer; see rateBudget.ts. */
 	rateBudget?: RateBudget | ({ key: string } & RateBudgetOptions);
+	/** This request's terms with the budget (each attempt's longest wait for it). */
+	budgetTerms?: ScheduleOptions;
 }
 
 const DEFAULT_TIMEOUT_MS = 100_000;
@@ -140,7 +142,7 @@ export async function send<T = unknown>(request: HttpRequest, options: SendOptio
 		let error: HttpError | NetworkError;
 		let retryAfterMs: number | undefined;
 		try {
-			const response = budget ? await budget.run(() => sendOnce(request)) : await sendOnce(request);
+			const response = budget ? await budget.run(() => sendOnce(request), options.budgetTerms) : await sendOnce(request);
 			if (response.status < 400) return response as HttpResponse<T>;
 			retryAfterMs = parseRetryAfter(response.headers['retry-after']);
 			error = toHttpError(request, response, options.readError, attempt);

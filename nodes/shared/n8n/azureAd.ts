@@ -11,7 +11,7 @@ import type {
 	INodeCredentialTestResult,
 	INodeProperties,
 } from 'n8n-workflow';
-import { GraphClient } from '../graph/client';
+import { GraphClient, INTERACTIVE_BUDGET_WAIT_MS } from '../graph/client';
 import { buildConnection, type AzureAdCredentialFields } from '../graph/connection';
 import { testConnection } from '../graph/verify';
 import { describeError } from './errors';
@@ -26,15 +26,22 @@ export const maxTriesOption: INodeProperties = maxTriesProperty(
 
 type GraphContext = IExecuteFunctions | ILoadOptionsFunctions;
 
-export function graphClientFromCredential(data: ICredentialDataDecryptedObject, options: { maxTries?: number; logger?: GraphContext['logger'] } = {}): GraphClient {
+/** `interactive`: someone is waiting on this node (a login, a ticket), so a sync's Graph pause holds it at most INTERACTIVE_BUDGET_WAIT_MS. */
+export interface GraphClientSettings {
+	maxTries?: number;
+	interactive?: boolean;
+}
+
+export function graphClientFromCredential(data: ICredentialDataDecryptedObject, options: GraphClientSettings & { logger?: GraphContext['logger'] } = {}): GraphClient {
 	const connection = buildConnection(data as AzureAdCredentialFields);
 	return new GraphClient(connection, {
 		retry: options.maxTries === undefined ? undefined : { maxAttempts: options.maxTries },
+		maxBudgetWaitMs: options.interactive ? INTERACTIVE_BUDGET_WAIT_MS : undefined,
 		onRetry: (info) => options.logger?.warn(`Microsoft Graph ${info.path}: ${info.reason}, retry ${info.attempt} in ${info.delayMs} ms`),
 	});
 }
 
-export async function getGraphClient(context: GraphContext, options: { maxTries?: number } = {}): Promise<GraphClient> {
+export async function getGraphClient(context: GraphContext, options: GraphClientSettings = {}): Promise<GraphClient> {
 	const data = await context.getCredentials(AZURE_AD_CREDENTIAL);
 	return graphClientFromCredential(data, { ...options, logger: context.logger });
 }
