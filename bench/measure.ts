@@ -11,7 +11,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { N8nRuntime } from '../test/e2e/support/n8n';
+import type { N8nInstance, N8nRuntime } from '../test/e2e/support/n8n';
 import type { MicrosoftStandIn, SeedUser } from '../test/fixtures/standins/microsoft';
 
 const POLL_MS = 200;
@@ -83,10 +83,39 @@ function readGnuTime(file: string): { cpuMs: number; maxRssKb: number; signal: s
 }
 
 /**
+ * `n8n execute` of one imported workflow, measured, in the instance's own environment (the one its
+ * own `execute` uses) plus `env`; stdout, stderr and GNU time's figures go to `<folder>/<name>.stdout`,
+ * `.stderr` and `.time`.
+ */
+export async function measureExecute(
+	n8n: N8nInstance,
+	workflowId: string,
+	run: { folder: string; name: string; timeoutMs: number; env?: Record<string, string> },
+): Promise<{ figures: ProcessFigures; stdoutFile: string }> {
+	const file = (kind: string) => join(run.folder, `${run.name}.${kind}`);
+	const figures = await runMeasured(n8n.runtime.node, [n8n.runtime.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'], {
+		env: await n8n['environment'](run.env),
+		cwd: n8n.userFolder,
+		timeoutMs: run.timeoutMs,
+		stdoutFile: file('stdout'),
+		stderrFile: file('stderr'),
+		timeFile: file('time'),
+	});
+	return { figures, stdoutFile: file('stdout') };
+}
+
+/** How many of `requests` each HTTP method made. */
+export function countByMethod(requests: ReadonlyArray<{ method: string }>): Record<string, number> {
+	const counts: Record<string, number> = {};
+	for (const request of requests) counts[request.method] = (counts[request.method] ?? 0) + 1;
+	return counts;
+}
+
+/**
  * Runs `command args` in its own process group with stdout and stderr to files, kills the group
  * after `timeoutMs`, and returns the figures.
  */
-export async function runMeasured(
+async function runMeasured(
 	command: string,
 	args: string[],
 	options: { env: Record<string, string>; cwd: string; timeoutMs: number; stdoutFile: string; stderrFile: string; timeFile: string },

@@ -41,7 +41,7 @@ import { ensureRuntime, N8nInstance, type CredentialJson, type N8nRuntime, type 
 import { APP_ROLES, CLIENT_ID, CLIENT_SECRET, credentialsFor, packThePack, readWorkflow, SYNC_WORKFLOW } from '../test/e2e/support/sandbox';
 import { peerCredential, peerWorkflow, PEER_WORKFLOW } from './peerWorkflow';
 import { startBenchFreshservice, startBenchMicrosoft } from './standins';
-import { changeOnePercent, latestExecution, loadAverage, median, peakWithin, round1, runMeasured, workflowStaticData, type ProcessFigures } from './measure';
+import { changeOnePercent, countByMethod, latestExecution, loadAverage, measureExecute, median, peakWithin, round1, workflowStaticData, type ProcessFigures } from './measure';
 
 const ROOT = resolve(__dirname, '..');
 const ENTRA_WORKFLOW = join(ROOT, 'bench', 'peer-sync-entra.json');
@@ -258,21 +258,11 @@ async function runOnce(bench: Bench, settings: Settings, config: Config, context
 	mkdirSync(folder, { recursive: true });
 	const name = `${config}-${context.phase}-${context.repeat}`;
 	const loadBefore = loadAverage();
-	// N8nInstance's environment: the same one its own `execute` uses.
-	const env = await n8n['environment']();
-	if (settings.heapMb) env.NODE_OPTIONS = `--max-old-space-size=${settings.heapMb}`;
-	const figures = await runMeasured(runtime.node, [runtime.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'], {
-		env,
-		cwd: n8n.userFolder,
-		timeoutMs: settings.timeoutMs,
-		stdoutFile: join(folder, `${name}.stdout`),
-		stderrFile: join(folder, `${name}.stderr`),
-		timeFile: join(folder, `${name}.time`),
-	});
+	const env = settings.heapMb ? { NODE_OPTIONS: `--max-old-space-size=${settings.heapMb}` } : undefined;
+	const { figures } = await measureExecute(n8n, workflowId, { folder, name, timeoutMs: settings.timeoutMs, env });
 	const execution = latestExecution(runtime, database, workflowId);
 	const fresh = execution && execution.id !== before?.id ? execution : undefined;
-	const byMethod: Record<string, number> = {};
-	for (const request of destination.requests) byMethod[request.method] = (byMethod[request.method] ?? 0) + 1;
+	const byMethod = countByMethod(destination.requests);
 	const graphRequests = microsoft.graphRequests().length;
 	const executionMs = fresh?.startedAt && fresh.stoppedAt ? sqliteTime(fresh.stoppedAt) - sqliteTime(fresh.startedAt) : null;
 	const duringExecution = fresh?.startedAt && fresh.stoppedAt && figures.series ? peakWithin(figures.series, sqliteTime(fresh.startedAt), sqliteTime(fresh.stoppedAt)) : undefined;

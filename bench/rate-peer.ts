@@ -7,13 +7,12 @@
  * email and a create each.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { ensureRuntime, N8nInstance, parseExecutionJson } from '../test/e2e/support/n8n';
 import { makeUsers } from '../test/fixtures/standins/microsoft';
 import { createTestTls } from '../test/fixtures/standins/tls';
 import { executionOutcome, httpRequestFailureSettings, repeatedCalls } from './peerFigures';
 import { peerCredential, peerWorkflow, PEER_WORKFLOW, withRetryOnFail } from './peerWorkflow';
-import { runMeasured } from './measure';
+import { countByMethod, measureExecute } from './measure';
 import { startBenchFreshservice, startBenchMicrosoft } from './standins';
 
 export interface PeerBudgetSettings {
@@ -41,21 +40,12 @@ export async function runPeerUnderBudget(settings: PeerBudgetSettings): Promise<
 		const workflowId = await n8n.importWorkflow(workflow);
 		// stdout to a file: a failed `n8n execute` logs the execution and exits at once, which cuts a
 		// pipe short at this size; a file keeps all of it.
-		const stdoutFile = join(n8n.userFolder, 'peer.stdout');
-		const figures = await runMeasured(runtime.node, [runtime.n8n, 'execute', `--id=${workflowId}`, '--rawOutput'], {
-			env: await n8n['environment'](),
-			cwd: n8n.userFolder,
-			timeoutMs: settings.timeoutMs,
-			stdoutFile,
-			stderrFile: join(n8n.userFolder, 'peer.stderr'),
-			timeFile: join(n8n.userFolder, 'peer.time'),
-		});
+		const { figures, stdoutFile } = await measureExecute(n8n, workflowId, { folder: n8n.userFolder, name: 'peer', timeoutMs: settings.timeoutMs });
 		const outcome = executionOutcome(parseExecutionJson(readFileSync(stdoutFile, 'utf8')));
 		if (figures.timedOut) outcome.status = `did not finish within ${Math.round(settings.timeoutMs / 60_000)} min`;
 		const calls = freshservice.requests;
 		const stats = freshservice.budget!;
-		const byMethod: Record<string, number> = {};
-		for (const call of calls) byMethod[call.method] = (byMethod[call.method] ?? 0) + 1;
+		const byMethod = countByMethod(calls);
 		const created = freshservice.state.requesters.size;
 		const spanMs = calls.length > 1 ? calls[calls.length - 1].at.getTime() - calls[0].at.getTime() : 0;
 		return {

@@ -59,7 +59,7 @@ export const MAX_PAGE_SIZE = 999;
  * Retry-After): that pauses every caller of the app in the tenant and halves the pace. Its
  * directory limits count per 10 seconds, the window used should it send RateLimit headers without one.
  */
-export const GRAPH_RATE_BUDGET: RateBudgetOptions = { share: 1, windowMs: 10_000 };
+const GRAPH_RATE_BUDGET: RateBudgetOptions = { share: 1, windowMs: 10_000 };
 
 /**
  * A 429 during the hourly sync pauses every Graph caller of the app and tenant for up to 2 minutes;
@@ -188,7 +188,7 @@ export class GraphClient {
 }
 
 /** The Graph budget's key: the Graph host, the tenant and the app (ids, no secret). */
-export function graphRateBudgetKey(connection: Pick<AzureAdConnection, 'graphEndpoint' | 'tenantId' | 'clientId'>): string {
+function graphRateBudgetKey(connection: Pick<AzureAdConnection, 'graphEndpoint' | 'tenantId' | 'clientId'>): string {
 	return rateBudgetKey(connection.graphEndpoint, `${connection.tenantId.toLowerCase()}/${connection.clientId.toLowerCase()}`);
 }
 
