@@ -9,7 +9,15 @@
 import { rmSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { makeUsers } from '../fixtures/standins/microsoft';
-import { appendAuditToTable, auditTableExportWorkflow, auditTableSetupWorkflow, AUDIT_TABLE_EXPORT_PATH, AUDIT_TABLE_SETUP_PATH } from './support/auditTable';
+import {
+	appendAuditToTable,
+	auditTableExportWorkflow,
+	auditTablePruneWorkflow,
+	auditTableSetupWorkflow,
+	AUDIT_TABLE_EXPORT_PATH,
+	AUDIT_TABLE_PRUNE_PATH,
+	AUDIT_TABLE_SETUP_PATH,
+} from './support/auditTable';
 import { AUDIT_EXPORT_KEY, packThePack, readWorkflow, startSandbox, SYNC_WEBHOOK_KEY, SYNC_WORKFLOW, TICKET_WEBHOOK_KEY, TICKET_WORKFLOW, type Sandbox } from './support/sandbox';
 
 const USERS = makeUsers(12, { guestRatio: 0, disabledRatio: 0, noMailRatio: 0, managers: false });
@@ -23,11 +31,12 @@ beforeAll(async () => {
 	appendAuditToTable(sync, ['Upsert Requester']);
 	const ticket = readWorkflow(TICKET_WORKFLOW);
 	appendAuditToTable(ticket, ['Disable (Lock) Account', 'Unlock Account', 'Force Password Reset', 'Revoke Sessions']);
-	for (const workflow of [sync, ticket, auditTableSetupWorkflow(), auditTableExportWorkflow()]) await sandbox.n8n.activate(await sandbox.n8n.importWorkflow(workflow));
+	for (const workflow of [sync, ticket, auditTableSetupWorkflow(), auditTableExportWorkflow(), auditTablePruneWorkflow()]) await sandbox.n8n.activate(await sandbox.n8n.importWorkflow(workflow));
 	await sandbox.n8n.start();
 	await sandbox.n8n.waitForWebhook('azure-ad-sync/run');
 	await sandbox.n8n.waitForWebhook(AUDIT_TABLE_SETUP_PATH);
 	await sandbox.n8n.waitForWebhook(AUDIT_TABLE_EXPORT_PATH, 'GET');
+	await sandbox.n8n.waitForWebhook(AUDIT_TABLE_PRUNE_PATH);
 	expect((await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_SETUP_PATH), { method: 'POST' })).status).toBe(200);
 	await sandbox.n8n.waitForWebhook('ticket/azure-ad-action');
 	await sandbox.n8n.waitForWebhook('ticket/audit', 'GET');
@@ -38,6 +47,18 @@ afterAll(async () => {
 	await sandbox?.close();
 	if (sandbox) rmSync(sandbox.tls.dir, { recursive: true, force: true });
 });
+
+/** Every row of the audit Data Table, exported as CSV by its export workflow. */
+async function tableRows(): Promise<Row[]> {
+	const exported = await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_EXPORT_PATH));
+	expect(exported.status).toBe(200);
+	return parse(await exported.text(), { columns: true, bom: true }) as Row[];
+}
+
+async function pruneTable(body: { days?: number; before?: string }): Promise<void> {
+	const pruned = await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_PRUNE_PATH), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	expect(pruned.status).toBe(200);
+}
 
 async function exportAudit(path: string, query: Record<string, string> = {}, key: string | null = AUDIT_EXPORT_KEY): Promise<{ status: number; rows: Row[]; text: string }> {
 	const url = `${sandbox.n8n.webhookUrl(path)}?${new URLSearchParams(query).toString()}`;
@@ -117,9 +138,7 @@ describe('audit log of the shipped workflows in real n8n', () => {
 	});
 
 	it("exports the ticket's disable and the sync's changes together in one CSV from one n8n Data Table", async () => {
-		const exported = await fetch(sandbox.n8n.webhookUrl(AUDIT_TABLE_EXPORT_PATH));
-		expect(exported.status).toBe(200);
-		const rows = parse(await exported.text(), { columns: true, bom: true }) as Row[];
+		const rows = await tableRows();
 		const kept = [...(await exportAudit('azure-ad-sync/audit')).rows, ...(await exportAudit('ticket/audit')).rows];
 		// The same records as the two workflows' own logs, every one once, in one file.
 		expect(rows.map((row) => row.recordId).sort()).toEqual(kept.map((row) => row.recordId).sort());
@@ -132,5 +151,26 @@ describe('audit log of the shipped workflows in real n8n', () => {
 			].sort(),
 		);
 		expect(rows.filter((row) => row.action === 'requesterCreated')).toHaveLength(USERS.length);
+	});
+
+	it('keeps the Data Table bounded by age: a Data Table Delete of rows older than the cutoff drops the oldest only', async () => {
+		const before = await tableRows();
+		// The scheduled form (docs/audit.md): older than 90 days, in UTC. Every row here is minutes old.
+		await pruneTable({ days: 90 });
+		expect((await tableRows()).map((row) => row.recordId).sort()).toEqual(before.map((row) => row.recordId).sort());
+
+		// Cut at the ticket's disable: the first sync's creates are older, the second sync's changes newer.
+		const ticketTime = before.find((row) => row.source === 'accountAction')!.time;
+		await pruneTable({ before: ticketTime });
+		const after = await tableRows();
+		expect(after.map((row) => row.recordId).sort()).toEqual(before.filter((row) => row.time >= ticketTime).map((row) => row.recordId).sort());
+		expect(after.map((row) => [row.source, row.action]).sort()).toEqual(
+			[
+				['accountAction', 'disable'],
+				['sync', 'requesterDeactivated'],
+				['sync', 'requesterUpdated'],
+			].sort(),
+		);
+		expect(before.length - after.length).toBe(USERS.length);
 	});
 });

@@ -9,6 +9,13 @@ import type { WorkflowJson } from './n8n';
 export const AUDIT_TABLE = 'azure_ad_audit';
 export const AUDIT_TABLE_SETUP_PATH = 'audit-table/setup';
 export const AUDIT_TABLE_EXPORT_PATH = 'audit-table/export';
+export const AUDIT_TABLE_PRUNE_PATH = 'audit-table/prune';
+
+/**
+ * The cutoff of docs/audit.md's scheduled retention: records older than `days` (in UTC, so it
+ * compares with the records' `time` as text), or an exact instant given as `before`.
+ */
+export const PRUNE_CUTOFF = '={{ $json.body.before || $now.minus({ days: Number($json.body.days) }).toUTC().toISO() }}';
 
 const table = { __rl: true, mode: 'name', value: AUDIT_TABLE };
 
@@ -64,6 +71,23 @@ export function auditTableExportWorkflow(): WorkflowJson {
 			parameters: { operation: 'exportAudit', auditSource: 'input', binaryPropertyName: 'data', options: {} },
 		},
 		{ id: 'a0d17000-0002-4000-8000-000000000004', name: 'Send CSV', type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.5, parameters: { respondWith: 'binary', options: {} } },
+	]);
+}
+
+/**
+ * POST audit-table/prune: deletes the rows whose `time` is before the cutoff (PRUNE_CUTOFF), the
+ * Data Table retention docs/audit.md describes (there on a Schedule Trigger).
+ */
+export function auditTablePruneWorkflow(): WorkflowJson {
+	return chain('auditTablePrune1', 'Audit table: prune', [
+		webhook('Prune', AUDIT_TABLE_PRUNE_PATH, 'POST', 'a0d17000-0004-4000-8000-000000000001'),
+		dataTable(
+			'a0d17000-0004-4000-8000-000000000002',
+			'Delete Old Rows',
+			{ resource: 'row', operation: 'deleteRows', dataTableId: table, matchType: 'allConditions', filters: { conditions: [{ keyName: 'time', condition: 'lt', keyValue: PRUNE_CUTOFF }] }, options: {} },
+			{ alwaysOutputData: true },
+		),
+		{ id: 'a0d17000-0004-4000-8000-000000000003', name: 'Answer', type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.5, parameters: { respondWith: 'noData', options: {} } },
 	]);
 }
 
